@@ -1,0 +1,74 @@
+from collections.abc import Iterator
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
+
+from backend.accounts.models import User
+from tests.factories import UserFactory
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` need PostgreSQL's row locks; on SQLite they are skipped, and the summary says so."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... to run it")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_test_redis() -> None:
+    """The suite owns its Redis databases (see settings.test); start each run from empty ones."""
+    for url in {settings.CACHE_REDIS_URL, settings.CHANNELS_REDIS_URL, settings.CELERY_BROKER_URL}:
+        redis.Redis.from_url(url).flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Iterator[None]:
+    yield
+    redis.Redis.from_url(settings.CACHE_REDIS_URL).flushdb()
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def client_for(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def anonymous() -> None:
+    return None
+
+
+@pytest.fixture
+def player(db: None) -> User:
+    return UserFactory(username="player")
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def staff(db: None) -> User:
+    return UserFactory(username="staff", is_staff=True)
+
+
+@pytest.fixture
+def admin(db: None) -> User:
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()

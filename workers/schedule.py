@@ -1,0 +1,21 @@
+"""The beat schedule, built from settings (exactly one beat process may run it)."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    return {
+        "core.worker_heartbeat": {
+            "task": "core.worker_heartbeat",
+            "schedule": timedelta(seconds=settings.HEARTBEAT_SECONDS),
+            # A heartbeat older than the next one is worthless; never let a backlog of them build up.
+            "options": {"expires": settings.HEARTBEAT_SECONDS},
+        },
+        "core.clear_expired_sessions": {
+            "task": "core.clear_expired_sessions",
+            "schedule": timedelta(hours=6),
+        },
+    }
