@@ -193,19 +193,25 @@ def _json(body: Any) -> Response:
     return Response(json.dumps(body), 200, content_type="application/json; charset=UTF-8")
 
 
-@pytest.fixture
-def fake_steam(settings: Any) -> Iterator[FakeSteam]:
-    """A running fake Steam; Django settings point the client at it, with its key and fast backoff."""
+@pytest.fixture(scope="session")
+def steam_httpserver() -> Iterator[HTTPServer]:
+    """One server for the session: stopping one takes half a second (werkzeug's poll interval)."""
     server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.start()
-    try:
-        fake = FakeSteam(server)
-        settings.STEAM_API_BASE_URL = fake.url
-        settings.STEAM_API_KEY = API_KEY
-        settings.STEAM_BACKOFF_INITIAL_SECONDS = 0.05
-        settings.STEAM_BACKOFF_MAX_SECONDS = 0.5
-        settings.STEAM_CALLS_PER_SECOND = 1000.0
-        yield fake
-    finally:
-        server.clear()
-        server.stop()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_steam(steam_httpserver: HTTPServer, settings: Any) -> Iterator[FakeSteam]:
+    """A fake Steam with the recorded answers; Django settings point the client at it, with its key,
+    fast backoff and a budget high enough not to matter (budget tests set their own)."""
+    steam_httpserver.clear()
+    fake = FakeSteam(steam_httpserver)
+    settings.STEAM_API_BASE_URL = fake.url
+    settings.STEAM_API_KEY = API_KEY
+    settings.STEAM_BACKOFF_INITIAL_SECONDS = 0.05
+    settings.STEAM_BACKOFF_MAX_SECONDS = 0.5
+    settings.STEAM_CALLS_PER_SECOND = 1000.0
+    yield fake
+    steam_httpserver.clear()
