@@ -142,15 +142,15 @@ class SteamClient:
         base_url: str | None = None,
         budget: CallBudget | None = None,
         session: requests.Session | None = None,
-        connect_timeout: float = 3.05,
-        read_timeout: float = 10.0,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
     ) -> None:
         self._api_key = api_key
         self._base_url = base_url
         self._budget = budget
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = "dtx-backend (+Steam Web API client)"
-        self.timeouts = (connect_timeout, read_timeout)
+        self._timeouts = (connect_timeout, read_timeout)
 
     @property
     def api_key(self) -> str:
@@ -159,6 +159,14 @@ class SteamClient:
     @property
     def base_url(self) -> str:
         return (self._base_url or settings.STEAM_API_BASE_URL).rstrip("/")
+
+    @property
+    def timeouts(self) -> tuple[float, float]:
+        connect, read = self._timeouts
+        return (
+            connect if connect is not None else settings.STEAM_CONNECT_TIMEOUT_SECONDS,
+            read if read is not None else settings.STEAM_READ_TIMEOUT_SECONDS,
+        )
 
     @property
     def budget(self) -> CallBudget:
@@ -253,7 +261,7 @@ class SteamClient:
                 url,
                 params={"key": self.api_key, **params, "format": "json"},
                 # Never read for longer than the call's own deadline allows.
-                timeout=(self.timeouts[0], min(self.timeouts[1], max(1.0, timeout))),
+                timeout=(self.timeouts[0], min(self.timeouts[1], max(0.5, timeout))),
             )
         except requests.Timeout:
             raise SteamUnavailable(f"Steam {method} timed out.") from None

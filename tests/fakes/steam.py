@@ -130,10 +130,11 @@ class FakeSteam:
     def _respond(self, method: str, params: dict[str, str], fault: Fault | None) -> Response:
         if params.get("key") != API_KEY:
             return Response(fixture("Error_403_BadKey.html"), status=403, content_type="text/html")
+        if fault is not None and fault.kind == "timeout":
+            # A slow answer: the client's read timeout fires first (the fixture sets it to 0.5 s).
+            time.sleep(fault.seconds or 2)
+            fault = None
         if fault is not None:
-            if fault.kind == "timeout":
-                time.sleep(fault.seconds or 5)
-                return _json({})
             if fault.kind == "garbage":
                 return Response("<html>Service temporarily unavailable</html>{", status=200, content_type="text/html")
             if fault.kind == "empty":
@@ -213,5 +214,6 @@ def fake_steam(steam_httpserver: HTTPServer, settings: Any) -> Iterator[FakeStea
     settings.STEAM_BACKOFF_INITIAL_SECONDS = 0.05
     settings.STEAM_BACKOFF_MAX_SECONDS = 0.5
     settings.STEAM_CALLS_PER_SECOND = 1000.0
+    settings.STEAM_READ_TIMEOUT_SECONDS = 0.5
     yield fake
     steam_httpserver.clear()

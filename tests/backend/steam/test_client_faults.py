@@ -36,13 +36,12 @@ CALLS = {
     "GetRealtimeStats": lambda c, **kw: c.get_realtime_stats(90124903155706890, **kw),
     "GetHeroes": lambda c, **kw: c.get_heroes(**kw),
 }
-RETRYABLE = [Fault(429), Fault(500), Fault(502), Fault(503), Fault("timeout", seconds=2)]
+RETRYABLE = [Fault(429), Fault(500), Fault(502), Fault(503), Fault("timeout", seconds=1)]
 
 
 @pytest.fixture
 def client(fake_steam):
-    # A short read timeout, so the injected timeout costs little.
-    return SteamClient(read_timeout=0.5)
+    return SteamClient()
 
 
 @pytest.mark.parametrize("method", sorted(CALLS))
