@@ -16,6 +16,7 @@ from social_django.models import UserSocialAuth
 from backend.accounts.models import User
 from tests.factories import UserFactory
 from tests.fakes.discord import FakeDiscord, avatar_hash
+from tests.processes import AsgiServer, free_port, process_env, running
 
 GUILD_ID = "111122223333444455"
 ME = "/api/users/me/"
@@ -175,6 +176,13 @@ def test_returning_member_whose_avatar_changed_keeps_their_row_with_the_new_avat
     assert UserSocialAuth.objects.count() == 1
 
 
+def test_next_outside_the_site_is_ignored(db: None, discord: FakeDiscord, browser: Client) -> None:
+    _, visited = follow(browser, discord, "/auth/login/discord/?next=https://evil.example/steal")
+
+    assert all("evil.example" not in urlsplit(url).netloc for url in visited), visited
+    assert signed_in_user(browser) is not None
+
+
 def test_member_without_avatar_gets_discords_default_avatar(db: None, discord: FakeDiscord, browser: Client) -> None:
     discord.profile["avatar"] = None
 
@@ -316,6 +324,23 @@ def test_discord_failing_shows_a_clear_message_and_creates_no_user(
     assert signed_in_user(browser) is None
 
 
+def test_discord_unreachable_after_consent_shows_a_clear_message(
+    db: None, discord: FakeDiscord, browser: Client, settings: Settings
+) -> None:
+    start = browser.get("/auth/login/discord/")
+    callback = requests.get(start["Location"], allow_redirects=False, timeout=5).headers["Location"]
+    settings.DISCORD_API_BASE_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+
+    response, visited = follow(browser, discord, callback)
+
+    assert_login_error(response, visited, "discord_unavailable", "Discord did not answer properly")
+    assert User.objects.count() == 0
+
+
+def test_unknown_sign_in_provider_is_not_found(db: None, browser: Client) -> None:
+    assert browser.get("/auth/login/github/").status_code == 404
+
+
 def test_callback_with_a_state_this_browser_never_got_is_refused_before_asking_discord(
     db: None, discord: FakeDiscord, browser: Client
 ) -> None:
@@ -397,3 +422,33 @@ def test_logout_ends_the_discord_session(db: None, discord: FakeDiscord, browser
     assert refused.status_code == 403
     assert response.status_code == 204
     assert signed_in_user(browser) is None
+
+
+# --- through a real server -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_sign_in_and_out_through_a_real_server(transactional_db: None, discord: FakeDiscord) -> None:
+    """Real cookies over real HTTP: the session and the OAuth state survive Discord's redirect back."""
+    discord.join_guild(GUILD_ID, nick="Nelly the Carry")
+    env = process_env(
+        DISCORD_API_BASE_URL=discord.base_url,
+        SOCIAL_AUTH_DISCORD_KEY=discord.client_id,
+        SOCIAL_AUTH_DISCORD_SECRET=discord.client_secret,
+        DISCORD_GUILD_ID=GUILD_ID,
+    )
+    server = AsgiServer(env)
+    with running(server), requests.Session() as session:
+        me = session.get(f"{server.url}/auth/login/discord/?next={ME}", timeout=10)
+
+        assert me.url == f"{server.url}{ME}", server.log
+        assert me.status_code == 200
+        assert me.json()["discord_id"] == discord.profile["id"]
+        assert me.json()["guild_nickname"] == "Nelly the Carry"
+        logout = session.post(
+            f"{server.url}/api/auth/logout/",
+            headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": f"{server.url}/"},
+            timeout=10,
+        )
+        assert logout.status_code == 204
+        assert session.get(f"{server.url}{ME}", timeout=10).status_code == 401
