@@ -156,6 +156,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # libpq waits forever for an unreachable server by default; /healthz and requests must fail instead.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -222,8 +225,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".run" / "celerybeat-schedule")
 )
-HEARTBEAT_SECONDS = 10
-HEARTBEAT_STALE_SECONDS = 30
+# Worker and beat write a heartbeat every HEARTBEAT_SECONDS; /healthz calls one down after HEARTBEAT_STALE_SECONDS.
+HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=10)
+HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=30)
 
 LIVE_POLL_SECONDS = env.int("LIVE_POLL_SECONDS", default=10)
 GUILD_SYNC_MINUTES = env.int("GUILD_SYNC_MINUTES", default=10)
