@@ -18,4 +18,9 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "task": "core.clear_expired_sessions",
             "schedule": timedelta(hours=6),
         },
+        "steam.sync_guild_games": {
+            "task": "steam.sync_guild_games",
+            "schedule": timedelta(minutes=settings.GUILD_SYNC_MINUTES),
+            "options": {"expires": settings.GUILD_SYNC_MINUTES * 60},
+        },
     }

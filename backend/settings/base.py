@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "backend.core",
     "backend.accounts",
     "backend.steam",
+    "backend.matches",
 ]
 
 MIDDLEWARE = [

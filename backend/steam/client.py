@@ -151,6 +151,7 @@ class SteamClient:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = "dtx-backend (+Steam Web API client)"
         self._timeouts = (connect_timeout, read_timeout)
+        self.calls_made = 0  # HTTP requests this client sent (retries included), for run reports
 
     @property
     def api_key(self) -> str:
@@ -254,6 +255,7 @@ class SteamClient:
         """One HTTP call, after taking a budget slot. Returns the decoded JSON body or raises a SteamError."""
         self._refuse_if_key_rejected()
         self.budget.acquire(policy.priority, timeout=timeout)
+        self.calls_made += 1
         url = f"{self.base_url}/{path}/"
         started = time.monotonic()
         try:
@@ -386,7 +388,8 @@ class SteamClient:
             params,
             results.parse_match_history,
             policy=policy,
-            cache_rule=CacheRule(fresh=30),
+            # Not cached: each sync must see what is new, and nothing else asks for the same page.
+            cache_rule=NO_CACHE,
         )
 
     def get_match_by_seq_num(

@@ -71,6 +71,58 @@ Handler = Callable[[dict[str, str]], Any]
 
 
 @dataclass
+class ScriptedMatch:
+    """A finished match for a scripted history: the recorded 2025 match with these ids and players."""
+
+    match_id: int
+    match_seq_num: int
+    radiant: list[int | None]  # account ids; None for an anonymous player
+    dire: list[int | None] = field(default_factory=list)
+    radiant_win: bool = True
+    listed: bool = True  # in GetMatchHistory yet
+    served: bool = True  # in GetMatchHistoryBySequenceNum yet
+
+    def players(self) -> list[dict[str, Any]]:
+        template = fixture("GetMatchHistoryBySequenceNum.json")["result"]["matches"][0]["players"]
+        players = []
+        for team_number, accounts in ((0, self.radiant), (1, self.dire)):
+            for slot, account_id in enumerate(accounts):
+                player = copy.deepcopy(template[team_number])
+                player.update(
+                    account_id=4294967295 if account_id is None else account_id,
+                    player_slot=slot + 128 * team_number,
+                    team_number=team_number,
+                    team_slot=slot,
+                    kills=slot + 1,
+                )
+                players.append(player)
+        return players
+
+    def details(self) -> dict[str, Any]:
+        match = copy.deepcopy(fixture("GetMatchHistoryBySequenceNum.json")["result"]["matches"][0])
+        match.update(
+            match_id=self.match_id,
+            match_seq_num=self.match_seq_num,
+            radiant_win=self.radiant_win,
+            start_time=1764977774 + self.match_id % 100000,
+            players=self.players(),
+        )
+        return match
+
+    def history_entry(self) -> dict[str, Any]:
+        entry = copy.deepcopy(fixture("GetMatchHistory.json")["result"]["matches"][0])
+        entry.update(
+            match_id=self.match_id,
+            match_seq_num=self.match_seq_num,
+            players=[
+                {k: p[k] for k in ("account_id", "player_slot", "team_number", "team_slot", "hero_id")}
+                for p in self.players()
+            ],
+        )
+        return entry
+
+
+@dataclass
 class FakeSteam:
     server: HTTPServer
     handlers: dict[str, Handler] = field(default_factory=dict)
@@ -78,6 +130,8 @@ class FakeSteam:
     calls: list[Call] = field(default_factory=list)
     vanity_names: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    scripted: list[ScriptedMatch] = field(default_factory=list)
+    private_accounts: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.server.expect_request(re.compile(r"^/.*")).respond_with_handler(self._handle)
@@ -98,6 +152,42 @@ class FakeSteam:
         with self.lock:
             for fault in faults:
                 self.faults[method].append(fault if isinstance(fault, Fault) else Fault(fault))
+
+    def script_matches(self, matches: list[ScriptedMatch]) -> None:
+        """Serve GetMatchHistory and GetMatchHistoryBySequenceNum from `matches` (the list may change later)."""
+        self.scripted = matches
+        self.serve("GetMatchHistory", self._scripted_history)
+        self.serve("GetMatchHistoryBySequenceNum", self._scripted_sequence)
+
+    def _scripted_history(self, params: dict[str, str]) -> Any:
+        account_id = int(params["account_id"])
+        if account_id in self.private_accounts:
+            return fixture("GetMatchHistory_status15.json")
+        start_at = int(params.get("start_at_match_id") or 2**63)
+        wanted = int(params.get("matches_requested") or 100)
+        played = sorted(
+            (m for m in self.scripted if m.listed and account_id in m.radiant + m.dire and m.match_id <= start_at),
+            key=lambda m: m.match_id,
+            reverse=True,
+        )
+        page = played[:wanted]
+        return {
+            "result": {
+                "status": 1,
+                "num_results": len(page),
+                "total_results": len(played),
+                "results_remaining": len(played) - len(page),
+                "matches": [m.history_entry() for m in page],
+            }
+        }
+
+    def _scripted_sequence(self, params: dict[str, str]) -> Any:
+        start = int(params["start_at_match_seq_num"])
+        wanted = int(params.get("matches_requested") or 100)
+        after = sorted(
+            (m for m in self.scripted if m.served and m.match_seq_num >= start), key=lambda m: m.match_seq_num
+        )
+        return {"result": {"status": 1, "matches": [m.details() for m in after[:wanted]]}}
 
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]

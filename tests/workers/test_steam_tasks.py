@@ -1,0 +1,100 @@
+"""The Steam Celery tasks: called directly, and run by a real worker against the fake Steam."""
+
+import logging
+
+import pytest
+from celery.exceptions import Retry
+
+from backend.accounts.models import STEAM_ID64_BASE
+from backend.matches.models import Match, MatchPlayer
+from tests.factories import UserFactory
+from tests.fakes.steam import ScriptedMatch
+from tests.processes import CeleryWorker, process_env, running, wait_until
+from workers.tasks import steam as steam_tasks
+
+MEMBER, OTHER = 120269134, 130357820
+
+
+def scripted(*ids):
+    return [ScriptedMatch(match_id=i, match_seq_num=i * 10, radiant=[MEMBER], dire=[OTHER]) for i in ids]
+
+
+@pytest.fixture
+def members(db):
+    return [
+        UserFactory(username="member", steam_id=STEAM_ID64_BASE + MEMBER),
+        UserFactory(username="other", steam_id=STEAM_ID64_BASE + OTHER),
+    ]
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    sent = []
+    monkeypatch.setattr(steam_tasks.sync_member, "delay", lambda user_id: sent.append(user_id))
+    return sent
+
+
+@pytest.mark.django_db
+def test_without_a_key_tasks_log_one_line_and_do_nothing(fake_steam, settings, members, queued, caplog):
+    settings.STEAM_API_KEY = ""
+    with caplog.at_level(logging.INFO, logger="workers.tasks.steam"):
+        assert steam_tasks.sync_guild_games() == 0
+        assert steam_tasks.sync_member(members[0].pk) is None
+    assert queued == [] and fake_steam.calls == []
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2 and all("STEAM_API_KEY is not set" in line for line in lines)
+
+
+@pytest.mark.django_db
+def test_guild_sync_queues_one_task_per_member_and_never_overlaps_itself(fake_steam, members, queued):
+    assert steam_tasks.sync_guild_games() == 2
+    assert sorted(queued) == sorted(user.pk for user in members)
+    assert steam_tasks.sync_guild_games() == 0  # within the period: the run is not repeated
+    assert len(queued) == 2
+
+
+@pytest.mark.django_db
+def test_member_task_twice_stores_once(fake_steam, members):
+    fake_steam.script_matches(scripted(8000000001, 8000000002))
+    first = steam_tasks.sync_member(members[0].pk)
+    second = steam_tasks.sync_member(members[0].pk)
+    assert len(first["matches_new"]) == 2 and second["matches_new"] == []
+    assert Match.objects.count() == 2 and MatchPlayer.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_member_task_skips_while_another_runs_for_that_member(fake_steam, members):
+    from backend.core.redis import get_redis
+
+    get_redis().set(steam_tasks.MEMBER_LOCK.format(user_id=members[0].pk), "someone", ex=60)
+    assert steam_tasks.sync_member(members[0].pk) is None
+    assert fake_steam.calls == []
+
+
+@pytest.mark.django_db
+def test_member_task_retries_later_when_steam_is_down(fake_steam, members):
+    fake_steam.fail("GetMatchHistory", *[503] * 10)
+    with pytest.raises(Retry):
+        steam_tasks.sync_member.apply(args=[members[0].pk], throw=True)
+    # the lock was released, so the retry can run
+    from backend.core.redis import get_redis
+
+    assert not get_redis().exists(steam_tasks.MEMBER_LOCK.format(user_id=members[0].pk))
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_syncs_every_member(fake_steam, settings, members):
+    fake_steam.script_matches(scripted(8000000001, 8000000002, 8000000003))
+    env = process_env(
+        STEAM_API_KEY=settings.STEAM_API_KEY,
+        STEAM_API_BASE_URL=fake_steam.url,
+        STEAM_CALLS_PER_SECOND="5",
+    )
+    worker = CeleryWorker(env, concurrency=2)
+    with running(worker):
+        steam_tasks.sync_guild_games.delay()
+        wait_until(lambda: Match.objects.count() == 3 and MatchPlayer.objects.count() == 6, timeout=60, what="sync")
+        wait_until(lambda: worker.log.count("steam.sync_member") >= 2 and "Steam calls" in worker.log, timeout=30)
+    assert Match.objects.count() == 3
+    assert "members queued" in worker.log

@@ -1,0 +1,91 @@
+"""Steam polling tasks. They take ids, re-read state, call services, and are safe to run twice.
+
+With no STEAM_API_KEY every task logs one line and returns. A run of the guild sync never overlaps itself
+(a Redis lock that expires, so a crashed worker's run is simply redone by the next beat), and each member
+is its own task, so one slow or failing member never blocks the rest.
+"""
+
+import contextlib
+import logging
+import uuid
+
+import redis
+from celery import Task
+from django.conf import settings
+
+from backend.core.redis import get_redis
+from backend.matches import services
+from backend.steam.client import steam_configured
+from backend.steam.errors import SteamError
+from workers.celery import app
+
+logger = logging.getLogger(__name__)
+
+SYNC_RUN_LOCK = "steam:lock:sync_guild_games"
+MEMBER_LOCK = "steam:lock:sync_member:{user_id}"
+MEMBER_LOCK_SECONDS = 600  # longer than a member's sync can take (task time limit 300 s)
+
+# Release a lock only if it is still ours (it may have expired and been taken by another run).
+_RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end"
+
+
+def _no_key(task_name: str) -> bool:
+    if steam_configured():
+        return False
+    logger.warning("%s: STEAM_API_KEY is not set, so Steam is not polled (set it to enable Steam data)", task_name)
+    return True
+
+
+@app.task(name="steam.sync_guild_games", acks_late=False)
+def sync_guild_games() -> int:
+    """Queue one steam.sync_member task per member due for a sync; returns how many were queued."""
+    if _no_key("steam.sync_guild_games"):
+        return 0
+    # One run per period: a manual run or a second beat within the period does nothing.
+    period = max(1, settings.GUILD_SYNC_MINUTES * 60 - 5)
+    if not get_redis().set(SYNC_RUN_LOCK, uuid.uuid4().hex, nx=True, ex=period):
+        logger.info("steam.sync_guild_games: a run started less than %d s ago; skipping", period)
+        return 0
+    user_ids = list(services.members_to_sync().values_list("id", flat=True))
+    due = [user_id for user_id in user_ids if services.member_sync_due(user_id=user_id)]
+    for user_id in due:
+        sync_member.delay(user_id)
+    logger.info(
+        "steam.sync_guild_games: %d members queued (%d skipped: private histories rechecked daily)",
+        len(due),
+        len(user_ids) - len(due),
+    )
+    return len(due)
+
+
+@app.task(name="steam.sync_member", bind=True, max_retries=3)
+def sync_member(self: Task, user_id: int) -> dict[str, object] | None:
+    """Sync one member's guild games. A concurrent run for the same member does nothing."""
+    if _no_key("steam.sync_member"):
+        return None
+    client = get_redis()
+    lock, token = MEMBER_LOCK.format(user_id=user_id), uuid.uuid4().hex
+    if not client.set(lock, token, nx=True, ex=MEMBER_LOCK_SECONDS):
+        logger.info("steam.sync_member %s: already running elsewhere; skipping", user_id)
+        return None
+    try:
+        report = services.member_games_sync(user_id=user_id)
+    except SteamError as exc:
+        if exc.retryable:
+            logger.warning("steam.sync_member %s: Steam unavailable (%s); retrying later", user_id, exc.code)
+            raise self.retry(countdown=min(600, 60 * 2**self.request.retries)) from None
+        logger.warning("steam.sync_member %s: %s (%s); not retried", user_id, exc.detail, exc.code)
+        return None
+    finally:
+        with contextlib.suppress(redis.RedisError):  # it expires on its own
+            client.eval(_RELEASE, 1, lock, token)
+    logger.info(
+        "steam.sync_member %s: %d listed, %d new, %d missing, private=%s, %d Steam calls",
+        user_id,
+        report.matches_listed,
+        len(report.matches_new),
+        len(report.matches_missing),
+        report.private,
+        report.calls,
+    )
+    return {"matches_new": report.matches_new, "private": report.private, "calls": report.calls}
