@@ -8,6 +8,7 @@ from backend.accounts import testlogin
 from backend.accounts.api import LogoutView, UserViewSet
 from backend.core.errors import api_not_found
 from backend.core.views import healthz
+from backend.live.api import LiveMatchList
 from backend.steam.api import SteamResolveView
 
 router = DefaultRouter(trailing_slash=True)
@@ -17,6 +18,7 @@ router.register("users", UserViewSet, basename="user")
 api_patterns = [
     path("auth/logout/", LogoutView.as_view(), name="logout"),
     path("steam/resolve/", SteamResolveView.as_view(), name="steam-resolve"),
+    path("live/", LiveMatchList.as_view(), name="live-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

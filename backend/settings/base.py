@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.steam",
     "backend.matches",
+    "backend.live",
 ]
 
 MIDDLEWARE = [

@@ -35,14 +35,17 @@ def queued(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_without_a_key_tasks_log_one_line_and_do_nothing(fake_steam, settings, members, queued, caplog):
+def test_without_a_key_tasks_log_one_line_and_do_nothing(fake_steam, settings, members, queued, caplog, monkeypatch):
     settings.STEAM_API_KEY = ""
+    monkeypatch.setattr(steam_tasks, "_warned_no_key", set())
     with caplog.at_level(logging.INFO, logger="workers.tasks.steam"):
-        assert steam_tasks.sync_guild_games() == 0
-        assert steam_tasks.sync_member(members[0].pk) is None
+        for _ in range(3):  # every period: one line per task and process, not one per run
+            assert steam_tasks.sync_guild_games() == 0
+            assert steam_tasks.sync_member(members[0].pk) is None
+            assert steam_tasks.poll_live_matches() is None
     assert queued == [] and fake_steam.calls == []
     lines = [r.getMessage() for r in caplog.records]
-    assert len(lines) == 2 and all("STEAM_API_KEY is not set" in line for line in lines)
+    assert len(lines) == 3 and all("STEAM_API_KEY is not set" in line for line in lines)
 
 
 @pytest.mark.django_db
@@ -98,3 +101,37 @@ def test_real_worker_syncs_every_member(fake_steam, settings, members):
         wait_until(lambda: worker.log.count("steam.sync_member") >= 2 and "Steam calls" in worker.log, timeout=30)
     assert Match.objects.count() == 3
     assert "members queued" in worker.log
+
+
+@pytest.mark.django_db
+def test_live_poll_task_queues_the_final_result_fetch_when_a_game_ends(fake_steam, monkeypatch):
+    from django.core.cache import cache
+
+    from backend.live.models import LiveMatch
+    from tests.fakes.steam import fixture
+
+    member = UserFactory(username="live", steam_id=STEAM_ID64_BASE + 1200486799)  # in GetTopLiveGame.json
+    queued = []
+    monkeypatch.setattr(
+        steam_tasks.sync_member, "apply_async", lambda args, countdown: queued.append((args, countdown))
+    )
+    stats = fixture("GetRealtimeStats.json")
+    stats["teams"][0]["players"][0]["accountid"] = 1200486799
+    fake_steam.serve("GetRealtimeStats", stats)
+    first = steam_tasks.poll_live_matches()
+    assert len(first["changed"]) == 1 and queued == []
+    fake_steam.serve("GetRealtimeStats", {})  # the game is over
+    cache.clear()
+    second = steam_tasks.poll_live_matches()
+    assert len(second["ended"]) == 1
+    assert queued == [((member.pk,), steam_tasks.FINAL_RESULT_DELAY_SECONDS)]
+    assert LiveMatch.objects.tracked().count() == 0
+
+
+@pytest.mark.django_db
+def test_live_poll_never_overlaps_itself(fake_steam):
+    from backend.core.redis import get_redis
+
+    get_redis().set(steam_tasks.LIVE_POLL_LOCK, "running", ex=30)
+    assert steam_tasks.poll_live_matches() is None
+    assert fake_steam.calls == []

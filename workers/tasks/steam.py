@@ -13,7 +13,9 @@ import redis
 from celery import Task
 from django.conf import settings
 
+from backend.accounts.models import STEAM_ID64_BASE
 from backend.core.redis import get_redis
+from backend.live.services import live_poll
 from backend.matches import services
 from backend.steam.client import steam_configured
 from backend.steam.errors import SteamError
@@ -22,6 +24,9 @@ from workers.celery import app
 logger = logging.getLogger(__name__)
 
 SYNC_RUN_LOCK = "steam:lock:sync_guild_games"
+LIVE_POLL_LOCK = "steam:lock:poll_live_matches"
+# Steam lists a finished match in histories a little after it ends: fetch the final result then.
+FINAL_RESULT_DELAY_SECONDS = 120
 MEMBER_LOCK = "steam:lock:sync_member:{user_id}"
 MEMBER_LOCK_SECONDS = 600  # longer than a member's sync can take (task time limit 300 s)
 
@@ -29,10 +34,16 @@ MEMBER_LOCK_SECONDS = 600  # longer than a member's sync can take (task time lim
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end"
 
 
+_warned_no_key: set[str] = set()
+
+
 def _no_key(task_name: str) -> bool:
+    """True (and one log line per task and process) when there is no Steam key."""
     if steam_configured():
         return False
-    logger.warning("%s: STEAM_API_KEY is not set, so Steam is not polled (set it to enable Steam data)", task_name)
+    if task_name not in _warned_no_key:
+        _warned_no_key.add(task_name)
+        logger.warning("%s: STEAM_API_KEY is not set, so Steam is not polled (set it to enable Steam data)", task_name)
     return True
 
 
@@ -89,3 +100,42 @@ def sync_member(self: Task, user_id: int) -> dict[str, object] | None:
         report.calls,
     )
     return {"matches_new": report.matches_new, "private": report.private, "calls": report.calls}
+
+
+@app.task(name="steam.poll_live_matches", acks_late=False)
+def poll_live_matches() -> dict[str, object] | None:
+    """One live poll period; games that ended get their members' sync queued for the final result."""
+    if _no_key("steam.poll_live_matches"):
+        return None
+    client = get_redis()
+    token = uuid.uuid4().hex
+    # Never two polls at once (a slow period is followed by a skipped one, not by an overlap).
+    if not client.set(LIVE_POLL_LOCK, token, nx=True, ex=max(30, settings.LIVE_POLL_SECONDS * 6)):
+        logger.info("steam.poll_live_matches: the previous poll is still running; skipping this period")
+        return None
+    try:
+        report = live_poll()
+    except SteamError as exc:
+        logger.warning("steam.poll_live_matches: %s (%s)", exc.detail, exc.code)
+        return None
+    finally:
+        with contextlib.suppress(redis.RedisError):
+            client.eval(_RELEASE, 1, LIVE_POLL_LOCK, token)
+    accounts = {account_id for ended in report.ended for account_id in ended["account_ids"]}
+    for user_id in (
+        services.members_to_sync()
+        .filter(steam_id__in=[STEAM_ID64_BASE + account_id for account_id in accounts])
+        .values_list("id", flat=True)
+    ):
+        sync_member.apply_async(args=(user_id,), countdown=FINAL_RESULT_DELAY_SECONDS)
+    logger.info(
+        "steam.poll_live_matches: %d tracked, %d changed, %d ended, %d/%d stats refreshed (every %d s), %d calls",
+        report.tracked,
+        len(report.changed),
+        len(report.ended),
+        report.realtime_refreshed,
+        report.realtime_targets,
+        report.refresh_seconds,
+        report.calls,
+    )
+    return {"tracked": report.tracked, "changed": report.changed, "ended": report.ended, "calls": report.calls}
