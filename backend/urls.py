@@ -9,11 +9,13 @@ from backend.accounts.api import LogoutView, UserViewSet
 from backend.core.errors import api_not_found
 from backend.core.views import healthz
 from backend.live.api import LiveMatchList
+from backend.matches.api import MatchViewSet
 from backend.steam.api import SteamResolveView
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("users", UserViewSet, basename="user")
+router.register("matches", MatchViewSet, basename="match")
 
 api_patterns = [
     path("auth/logout/", LogoutView.as_view(), name="logout"),
