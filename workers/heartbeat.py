@@ -10,7 +10,6 @@ import threading
 import time
 from typing import Any
 
-import django
 from celery.signals import beat_init, task_postrun, worker_ready
 from django.conf import settings
 
@@ -33,8 +32,8 @@ def _worker_finished_task(**kwargs: Any) -> None:
 
 @beat_init.connect
 def _beat_started(**kwargs: Any) -> None:
-    django.setup()
-
+    # Django is set up already (Celery's Django fixup does it while loading): calling django.setup() again here
+    # re-applied LOGGING over Celery's logging and silenced beat's own log lines.
     def beat_loop() -> None:
         while True:
             _write("beat")

@@ -1,0 +1,131 @@
+"""A real Celery worker (prefork pool) and beat, on a Redis of the test's own that it may stop and restart."""
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import redis
+from celery import Celery
+
+from backend.core.health import heartbeat_key
+from tests.processes import CeleryBeat, CeleryWorker, RedisServer, process_env, running, wait_until
+
+pytestmark = pytest.mark.slow
+
+TEST_TASKS = ["--include", "tests.workers.tasks"]
+
+
+def worker_env(server: RedisServer, **overrides: str) -> dict[str, str]:
+    return process_env(REDIS_URL=server.url, **overrides)
+
+
+def cache_db(server: RedisServer) -> redis.Redis:
+    """The database the worker's tasks write to (REDIS_URL's n)."""
+    return redis.Redis(port=server.port, db=0, socket_timeout=5)
+
+
+@contextmanager
+def producer(server: RedisServer) -> Iterator[Celery]:
+    """A client app that only sends, on the worker's broker database (REDIS_URL's n + 2)."""
+    client = Celery("tests-client", broker=f"redis://127.0.0.1:{server.port}/2", set_as_current=False)
+    client.conf.update(task_serializer="json", accept_content=["json"])
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def send(server: RedisServer, name: str, *args: Any) -> None:
+    with producer(server) as client:
+        client.send_task(name, args=list(args))
+
+
+def done(server: RedisServer, key: str) -> bytes | None:
+    return cache_db(server).get(f"tests:done:{key}")
+
+
+def test_worker_runs_a_task_queued_before_it_started_and_one_sent_after(redis_server, transactional_db):
+    """Queued work survives a worker start (nothing flushes Redis), and the running worker consumes new work."""
+    send(redis_server, "tests.record", "queued-early", "a")
+    worker = CeleryWorker(worker_env(redis_server), extra=TEST_TASKS)
+    with running(worker):
+        wait_until(lambda: done(redis_server, "queued-early") == b"a", timeout=30, what="the queued task")
+        send(redis_server, "tests.record", "sent-later", "b")
+        wait_until(lambda: done(redis_server, "sent-later") == b"b", timeout=30, what="the task sent later")
+        assert "Traceback" not in worker.log
+
+
+def test_beat_schedules_the_heartbeat_task_and_the_worker_runs_it(redis_server, transactional_db):
+    """Only beat sends tasks here; the worker's heartbeat moves on because it runs what beat scheduled."""
+    env = worker_env(redis_server, HEARTBEAT_SECONDS="1")
+    worker, beat = CeleryWorker(env), CeleryBeat(env)
+    key = heartbeat_key("worker")
+    with running(worker):
+        started = float(wait_until(lambda: cache_db(redis_server).get(key), timeout=30, what="worker heartbeat"))
+        with running(beat):
+            wait_until(
+                lambda: float(cache_db(redis_server).get(key) or 0) > started + 1.5,
+                timeout=30,
+                what="a heartbeat task scheduled by beat and run by the worker",
+            )
+            assert "Sending due task core.worker_heartbeat" in beat.log
+            assert cache_db(redis_server).get(heartbeat_key("beat"))
+    assert "Task core.worker_heartbeat[" in worker.log
+
+
+@pytest.mark.parametrize("busy", [False, True], ids=["idle", "busy"])
+def test_worker_consumes_again_after_its_redis_restarts(redis_server, transactional_db, busy):
+    """Workers have been reported to stay connected but stop consuming after a broker reconnect.
+
+    The restarted Redis is empty (no persistence here), so the first worker heartbeat in it can only come from
+    a heartbeat task that beat sent after the restart and the worker consumed.
+    """
+    env = worker_env(redis_server, HEARTBEAT_SECONDS="1")
+    worker, beat = CeleryWorker(env, extra=TEST_TASKS), CeleryBeat(env)
+    db = cache_db(redis_server)
+    with running(worker, beat):
+        send(redis_server, "tests.record", "before-restart", "1")
+        wait_until(lambda: done(redis_server, "before-restart"), timeout=30, what="a task before the restart")
+        if busy:
+            # A task is running (acks_late: not yet acknowledged) when the broker goes away.
+            send(redis_server, "tests.sleep_then_record", "in-flight", 3)
+            wait_until(lambda: "tests.sleep_then_record[" in worker.log, timeout=30, what="the long task to start")
+        redis_server.stop()
+        time.sleep(1)  # let both processes notice the outage; not an assertion
+        redis_server.start()
+        assert not db.exists(heartbeat_key("worker"))
+        wait_until(
+            lambda: db.exists(heartbeat_key("worker"), heartbeat_key("beat")) == 2,
+            timeout=40,
+            what="beat to send and the worker to run heartbeat tasks after the restart",
+        )
+        for number in range(3):
+            send(redis_server, "tests.record", f"after-restart-{number}", "2")
+        wait_until(
+            lambda: all(done(redis_server, f"after-restart-{number}") == b"2" for number in range(3)),
+            timeout=40,
+            what="tasks sent after the restart",
+        )
+
+
+def test_a_task_whose_pool_process_is_killed_runs_again(redis_server, transactional_db):
+    """acks_late + task_reject_on_worker_lost: the message goes back to the queue and another child runs it."""
+    worker = CeleryWorker(worker_env(redis_server), extra=TEST_TASKS)
+    db = cache_db(redis_server)
+    with running(worker):
+        send(redis_server, "tests.block_until_released", "victim")
+        first_pid = int(wait_until(lambda: db.lindex("tests:pids:victim", 0), timeout=30, what="the task to start"))
+        assert first_pid != worker.popen.pid  # the pool's child, not the worker's main process
+        os.kill(first_pid, signal.SIGKILL)
+        second_pid = int(
+            wait_until(lambda: db.lindex("tests:pids:victim", 1), timeout=30, what="the task to run again")
+        )
+        assert second_pid != first_pid
+        db.set("tests:release:victim", "1")
+        wait_until(lambda: done(redis_server, "victim"), timeout=30, what="the second run to finish")
+        assert int(done(redis_server, "victim")) == second_pid
+        assert int(db.get("tests:runs:victim")) == 2
