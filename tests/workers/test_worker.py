@@ -64,16 +64,15 @@ def test_beat_schedules_the_heartbeat_task_and_the_worker_runs_it(redis_server, 
     env = worker_env(redis_server, HEARTBEAT_SECONDS="1")
     worker, beat = CeleryWorker(env), CeleryBeat(env)
     key = heartbeat_key("worker")
-    with running(worker):
+    with running(beat, worker):  # beat boots while the worker does; the worker's start waits until it is ready
         started = float(wait_until(lambda: cache_db(redis_server).get(key), timeout=30, what="worker heartbeat"))
-        with running(beat):
-            wait_until(
-                lambda: float(cache_db(redis_server).get(key) or 0) > started + 1.5,
-                timeout=30,
-                what="a heartbeat task scheduled by beat and run by the worker",
-            )
-            assert "Sending due task core.worker_heartbeat" in beat.log
-            assert cache_db(redis_server).get(heartbeat_key("beat"))
+        wait_until(
+            lambda: float(cache_db(redis_server).get(key) or 0) > started + 1.5,
+            timeout=30,
+            what="a heartbeat task scheduled by beat and run by the worker",
+        )
+        assert "Sending due task core.worker_heartbeat" in beat.log
+        assert cache_db(redis_server).get(heartbeat_key("beat"))
     assert "Task core.worker_heartbeat[" in worker.log
 
 
@@ -102,7 +101,7 @@ def test_worker_consumes_again_after_its_redis_restarts(redis_server, transactio
     env = worker_env(redis_server, HEARTBEAT_SECONDS="1")
     worker, beat = CeleryWorker(env, extra=TEST_TASKS), CeleryBeat(env)
     db = cache_db(redis_server)
-    with running(worker, beat):
+    with running(beat, worker):
         send(redis_server, "tests.record", "before-restart", "1")
         wait_until(lambda: done(redis_server, "before-restart"), timeout=30, what="a task before the restart")
         if busy:
