@@ -1,6 +1,7 @@
 """A real Celery worker (prefork pool) and beat, on a Redis of the test's own that it may stop and restart."""
 
 import os
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from tests.processes import BIN, CeleryBeat, CeleryWorker, Process, RedisServer,
 pytestmark = pytest.mark.slow
 
 TEST_TASKS = ["--include", "tests.workers.tasks"]
+# Only beat sends core.worker_heartbeat (the worker's own heartbeat sends no task).
+SCHEDULED_HEARTBEAT_RUN = re.compile(r"Task core\.worker_heartbeat\[[0-9a-f-]+\] succeeded")
 
 
 def worker_env(server: RedisServer, **overrides: str) -> dict[str, str]:
@@ -60,20 +63,44 @@ def test_worker_runs_a_task_queued_before_it_started_and_one_sent_after(redis_se
 
 
 def test_beat_schedules_the_heartbeat_task_and_the_worker_runs_it(redis_server, transactional_db):
-    """Only beat sends tasks here; the worker's heartbeat moves on because it runs what beat scheduled."""
     env = worker_env(redis_server, HEARTBEAT_SECONDS="1")
     worker, beat = CeleryWorker(env), CeleryBeat(env)
-    key = heartbeat_key("worker")
     with running(beat, worker):  # beat boots while the worker does; the worker's start waits until it is ready
-        started = float(wait_until(lambda: cache_db(redis_server).get(key), timeout=30, what="worker heartbeat"))
         wait_until(
-            lambda: float(cache_db(redis_server).get(key) or 0) > started + 1.5,
+            lambda: SCHEDULED_HEARTBEAT_RUN.search(worker.log),
             timeout=30,
             what="a heartbeat task scheduled by beat and run by the worker",
         )
         assert "Sending due task core.worker_heartbeat" in beat.log
         assert cache_db(redis_server).get(heartbeat_key("beat"))
-    assert "Task core.worker_heartbeat[" in worker.log
+
+
+def heartbeat_age(server: RedisServer, process: str = "worker") -> float:
+    raw = cache_db(server).get(heartbeat_key(process))
+    return float("inf") if raw is None else time.time() - float(raw)
+
+
+def test_the_worker_beats_on_its_own_and_stops_when_it_stops_consuming(redis_server, transactional_db):
+    """Without beat and without tasks the heartbeat stays fresh; connected but not consuming (here: told to cancel
+    its queue) while a task waits, it stops, so /healthz calls the worker down."""
+    worker = CeleryWorker(worker_env(redis_server, HEARTBEAT_SECONDS="1"), extra=TEST_TASKS)
+    with running(worker), producer(redis_server) as client:
+        first = float(wait_until(lambda: cache_db(redis_server).get(heartbeat_key("worker")), what="heartbeat"))
+        wait_until(
+            lambda: float(cache_db(redis_server).get(heartbeat_key("worker"))) > first + 2.5,
+            timeout=30,
+            what="the worker to beat again on its own",
+        )
+
+        assert client.control.cancel_consumer("celery", reply=True, limit=1, timeout=10)
+        client.send_task("tests.record", args=["waiting", "1"])
+        wait_until(lambda: heartbeat_age(redis_server) > 4, timeout=30, what="the heartbeat to stop")
+        assert done(redis_server, "waiting") is None
+        assert "worker heartbeat skipped" in worker.log
+
+        assert client.control.add_consumer("celery", reply=True, limit=1, timeout=10)
+        wait_until(lambda: done(redis_server, "waiting"), timeout=30, what="the waiting task once consuming again")
+        wait_until(lambda: heartbeat_age(redis_server) < 2, timeout=30, what="the heartbeat to resume")
 
 
 def test_beat_starts_when_its_schedule_directory_does_not_exist_yet(redis_server, transactional_db, tmp_path):
@@ -91,12 +118,10 @@ def test_beat_starts_when_its_schedule_directory_does_not_exist_yet(redis_server
     assert list(schedule.parent.iterdir())
 
 
-@pytest.mark.parametrize("busy", [False, True], ids=["idle", "busy"])
-def test_worker_consumes_again_after_its_redis_restarts(redis_server, transactional_db, busy):
+def test_worker_consumes_again_after_its_redis_restarts_under_a_running_task(redis_server, transactional_db):
     """Workers have been reported to stay connected but stop consuming after a broker reconnect.
 
-    The restarted Redis is empty (no persistence here), so the first worker heartbeat in it can only come from
-    a heartbeat task that beat sent after the restart and the worker consumed.
+    The restarted Redis is empty (no persistence here): the heartbeats in it were written after the restart.
     """
     env = worker_env(redis_server, HEARTBEAT_SECONDS="1")
     worker, beat = CeleryWorker(env, extra=TEST_TASKS), CeleryBeat(env)
@@ -104,17 +129,22 @@ def test_worker_consumes_again_after_its_redis_restarts(redis_server, transactio
     with running(beat, worker):
         send(redis_server, "tests.record", "before-restart", "1")
         wait_until(lambda: done(redis_server, "before-restart"), timeout=30, what="a task before the restart")
-        if busy:
-            # A task is running (acks_late: not yet acknowledged) when the broker goes away.
-            send(redis_server, "tests.sleep_then_record", "in-flight", 3)
-            wait_until(lambda: "tests.sleep_then_record[" in worker.log, timeout=30, what="the long task to start")
+        # A task is running (acks_late: not yet acknowledged) when the broker goes away.
+        send(redis_server, "tests.sleep_then_record", "in-flight", 3)
+        wait_until(lambda: "tests.sleep_then_record[" in worker.log, timeout=30, what="the long task to start")
+        scheduled_runs = len(SCHEDULED_HEARTBEAT_RUN.findall(worker.log))
         redis_server.stop()
         time.sleep(1)  # let both processes notice the outage; not an assertion
         redis_server.start()
         wait_until(
             lambda: db.exists(heartbeat_key("worker"), heartbeat_key("beat")) == 2,
             timeout=40,
-            what="beat to send and the worker to run heartbeat tasks after the restart",
+            what="worker and beat heartbeats after the restart",
+        )
+        wait_until(
+            lambda: len(SCHEDULED_HEARTBEAT_RUN.findall(worker.log)) > scheduled_runs,
+            timeout=40,
+            what="beat to schedule and the worker to run a task after the restart",
         )
         for number in range(3):
             send(redis_server, "tests.record", f"after-restart-{number}", "2")
