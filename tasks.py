@@ -166,6 +166,7 @@ def announce_when_healthy(port: int, honcho: subprocess.Popen[bytes]) -> None:
 @task(help={"port": "port of the web process (default: $PORT or 8000)"})
 def dev(c: Context, port: int = 0) -> None:
     """The whole stack from the Procfile (web, worker, beat) through honcho, with migrations and demo data."""
+    os.environ.setdefault("DEBUG", "1")
     development_defaults()
     port = port or int(os.environ.get("PORT", "8000"))
     with c.cd(str(ROOT)):
