@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from backend.accounts.models import User
 from tests.factories import UserFactory
+from tests.processes import RedisServer
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -72,3 +73,11 @@ def admin(db: None) -> User:
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A private Redis on a free port that the test may stop and start again; never the shared one."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
