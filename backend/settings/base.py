@@ -76,11 +76,14 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "social_django",
     "channels",
     "cacheops",
     "backend.core",
     "backend.accounts",
+    "backend.organizations",
+    "backend.tournaments",
 ]
 
 MIDDLEWARE = [
