@@ -2,11 +2,11 @@
 are ready to draft, and a completed one with its games. Safe to run again: everything is found or created by name.
 """
 
-from collections.abc import Callable
-
 from django.db import transaction
 
+from backend.accounts.demo import PLAYER_NAMES
 from backend.accounts.models import User
+from backend.core.demodata import Progress
 from backend.organizations.models import Organization
 from backend.tournaments.models import (
     Game,
@@ -18,17 +18,16 @@ from backend.tournaments.models import (
     TournamentType,
 )
 
-Progress = Callable[[str, int, int], None]
-
 PLAYER_COUNT = 30
 DRAFT_TEAMS = ("Ancient Apparitions", "Roshan's Pit", "Tango Traders", "Bottle Crows")
 FINISHED_TEAMS = ("Radiant Regulars", "Dire Straits")
 
 
-def _user(username: str, *, mmr: int = 0, is_staff: bool = False) -> User:
+def _user(username: str, *, nickname: str = "", mmr: int = 0, is_staff: bool = False) -> User:
+    """The accounts demo (run first) usually made this user already; alone, this demo makes its own."""
     user, _ = User.objects.get_or_create(
         username=username,
-        defaults={"nickname": username.title(), "mmr": mmr, "is_staff": is_staff, "is_guild_member": True},
+        defaults={"nickname": nickname or username, "mmr": mmr, "is_staff": is_staff, "is_guild_member": True},
     )
     return user
 
@@ -57,7 +56,10 @@ def populate(progress: Progress) -> None:
     organization.admins.add(org_admin)
 
     progress("players", 1, total)
-    players = [_user(f"player{index:02d}", mmr=1500 + (index * 263) % 5000) for index in range(1, PLAYER_COUNT + 1)]
+    players = [
+        _user(name.lower().replace(" ", "_"), nickname=name, mmr=1500 + (index * 263) % 5000)
+        for index, name in enumerate(PLAYER_NAMES[:PLAYER_COUNT], start=1)
+    ]
 
     progress("tournament ready to draft", 2, total)
     draft_cup, _ = Tournament.objects.get_or_create(

@@ -35,3 +35,13 @@ def test_demo_is_idempotent():
     demo.populate(lambda *args: None)
     assert snapshot() == first
     assert TeamMember.objects.count() == members
+
+
+def test_demo_uses_the_accounts_demo_players_when_they_exist():
+    from backend.accounts import demo as accounts_demo
+    from backend.accounts.models import User
+
+    accounts_demo.populate(lambda *args: None)
+    users = User.objects.count()
+    demo.populate(lambda *args: None)
+    assert User.objects.count() == users + 1  # only the organization's admin is new
