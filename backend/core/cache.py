@@ -83,15 +83,17 @@ def _invalidation_script_shas() -> frozenset[str]:
 
 
 INVALIDATION_SHAS = _invalidation_script_shas()
-# Commands cacheops sends only to invalidate (invalidate_model, invalidate_all, simple-cache deletes).
-INVALIDATION_COMMANDS = frozenset({"KEYS", "SUNION", "UNLINK", "DEL", "FLUSHDB"})
+# Commands cacheops sends only to read, to cache a result or to wait on a rebuild lock: losing one loses no
+# invalidation. Any other failed command (invalidation scripts, KEYS/SUNION/UNLINK of invalidate_model, the
+# INFO or SCRIPT LOAD that precede a first script call) counts as a lost invalidation.
+HARMLESS_COMMANDS = frozenset({"GET", "MGET", "SETEX", "BRPOPLPUSH", "PING", "SCAN"})
 
 
-def _is_invalidation(args: tuple[Any, ...]) -> bool:
+def _may_lose_invalidation(args: tuple[Any, ...]) -> bool:
     name = str(args[0]).upper()
     if name in ("EVALSHA", "EVAL") and len(args) > 1:
         return str(args[1]) in INVALIDATION_SHAS
-    return name in INVALIDATION_COMMANDS
+    return name not in HARMLESS_COMMANDS
 
 
 class _CacheHealth:
@@ -112,7 +114,7 @@ class _CacheHealth:
             if not self.down:
                 self.down = True
                 logger.warning("cache unreachable (%s); answering from the database until it is back", error)
-            if _is_invalidation(args):
+            if _may_lose_invalidation(args):
                 self.debt += 1
                 if self.retrier is None or not self.retrier.is_alive():
                     self.retrier = threading.Thread(target=self._retry, name="cache-debt", daemon=True)
