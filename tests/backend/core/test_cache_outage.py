@@ -1,5 +1,6 @@
 """Redis outages: reads fall back to the database, and a write made while Redis is down is never hidden later."""
 
+import contextlib
 import time
 
 import pytest
@@ -23,10 +24,8 @@ class PersistentRedis(RedisServer):
     def stop(self) -> None:
         if self.popen is None or self.popen.poll() is not None:
             return
-        try:
+        with contextlib.suppress(redis.ConnectionError):
             redis.Redis(port=self.port).shutdown(save=True)
-        except redis.ConnectionError:
-            pass
         self.popen.wait(10)
         self.popen = None
 
