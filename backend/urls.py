@@ -8,10 +8,16 @@ from backend.accounts import testlogin
 from backend.accounts.api import LogoutView, UserViewSet
 from backend.core.errors import api_not_found
 from backend.core.views import healthz
+from backend.organizations.api import OrganizationViewSet
+from backend.tournaments.api import GameViewSet, TeamViewSet, TournamentViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("users", UserViewSet, basename="user")
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("tournaments", TournamentViewSet, basename="tournament")
+router.register("teams", TeamViewSet, basename="team")
+router.register("games", GameViewSet, basename="game")
 
 api_patterns = [
     path("auth/logout/", LogoutView.as_view(), name="logout"),

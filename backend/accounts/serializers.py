@@ -1,11 +1,14 @@
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from backend.accounts.models import User, validate_positions, validate_steam_id
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class SteamIdField(serializers.Field):
     """64-bit Steam ids travel as strings (they overflow JavaScript numbers); integers are accepted on input."""
 

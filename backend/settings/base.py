@@ -270,7 +270,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": [],
     "EXCEPTION_HANDLER": "backend.core.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "backend.core.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": (
         (["rest_framework.throttling.AnonRateThrottle"] if API_THROTTLE_ANON else [])
         + (["rest_framework.throttling.UserRateThrottle"] if API_THROTTLE_USER else [])
