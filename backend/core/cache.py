@@ -436,3 +436,36 @@ def connect_many_to_many(*labels: str) -> None:
                 m2m_changed.connect(
                     _on_m2m_changed, sender=through, dispatch_uid=f"cache-m2m-{through._meta.label_lower}"
                 )
+
+
+# --- Cached list and detail answers of a DRF viewset ---------------------------------------------------------------
+
+
+class CachedReadMixin:
+    """List and detail answers of a viewset of public data, cached per request (host, path and query string).
+
+    A list is rebuilt when any row of the viewset's model changes, a detail when its row does; rows the answer
+    also shows reach it through the dependency table. Only for answers every viewer sees alike.
+    """
+
+    def _cache_model(self) -> type[models.Model]:
+        model = self.get_queryset().model  # type: ignore[attr-defined]
+        assert isinstance(model, type) and issubclass(model, models.Model)
+        return model
+
+    def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        from rest_framework.response import Response
+
+        parent: Any = super()
+        data = cached_read(
+            request_key(request), lambda: parent.list(request, *args, **kwargs).data, self._cache_model()
+        )
+        return Response(data)
+
+    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        from rest_framework.response import Response
+
+        parent: Any = super()
+        lookup = str(getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", "pk"))
+        build = lambda: parent.retrieve(request, *args, **kwargs).data  # noqa: E731
+        return Response(cached_read(request_key(request), build, self._cache_model(), kwargs.get(lookup)))

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from backend.accounts.models import User
+from backend.core.cache import CachedReadMixin
 from backend.organizations import selectors, services
 from backend.organizations.models import Organization
 from backend.organizations.permissions import OrganizationPermission
@@ -26,6 +27,7 @@ class OrganizationFilter(filters.FilterSet):
 
 
 class OrganizationViewSet(
+    CachedReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
