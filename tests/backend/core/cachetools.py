@@ -21,3 +21,11 @@ def read_cached(client: APIClient, url: str) -> Any:
     assert len(queries) == 0, f"{url} was not served from the cache: {[q['sql'] for q in queries]}"
     assert second == first
     return first
+
+
+def assert_rebuilt(client: APIClient, url: str) -> Any:
+    """The next read of `url` is not served from the cache: it was invalidated."""
+    with CaptureQueriesContext(connection) as queries:
+        body = get_json(client, url)
+    assert len(queries) > 0, f"{url} was still served from the cache"
+    return body
