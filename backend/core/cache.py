@@ -449,8 +449,12 @@ class CachedReadMixin:
     """
 
     def _cache_model(self) -> type[models.Model]:
-        model = self.get_queryset().model  # type: ignore[attr-defined]
-        assert isinstance(model, type) and issubclass(model, models.Model)
+        # Once per class: building the viewset's queryset on every cached read would cost more than the read.
+        model = type(self).__dict__.get("_cached_model")
+        if model is None:
+            model = self.get_queryset().model  # type: ignore[attr-defined]
+            assert isinstance(model, type) and issubclass(model, models.Model)
+            type(self)._cached_model = model  # type: ignore[attr-defined]
         return model
 
     def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
