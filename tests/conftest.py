@@ -10,6 +10,7 @@ from backend.accounts.models import User
 from backend.organizations.models import Organization
 from backend.tournaments.models import Tournament
 from tests.factories import OrganizationFactory, TeamFactory, TournamentFactory, UserFactory
+from tests.processes import RedisServer
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -74,6 +75,14 @@ def admin(db: None) -> User:
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A private Redis on a free port that the test may stop and start again; never the shared one."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
 
 
 # --- organizations and tournaments: the roles of the permission matrix ----------------------------------------------

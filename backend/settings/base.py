@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -16,33 +17,59 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 
 
+def _redis_url(name: str, url: str) -> str:
+    """Check a Redis URL once, here, so a typo stops start-up with its variable's name instead of failing later."""
+    parts = urlsplit(url)
+    path = parts.path.strip("/")
+    problem = ""
+    if parts.scheme not in ("redis", "rediss"):
+        problem = "the scheme must be redis:// or rediss://"
+    elif not parts.hostname:
+        problem = "it names no host"
+    elif path and not path.isdigit():
+        problem = f"the path must be a database number, not {path!r}"
+    else:
+        try:
+            parts.port  # noqa: B018  (urlsplit checks the port only when it is read)
+        except ValueError:
+            problem = "the port is not a number"
+    if problem:
+        shown = url.replace(f":{parts.password}@", ":***@") if parts.password else url
+        raise ImproperlyConfigured(
+            f"{name}={shown!r} is not a Redis URL: {problem}. "
+            "Expected redis://[:password@]host[:port][/database], for example redis://127.0.0.1:6379/0."
+        )
+    return url
+
+
 def _redis_url_with_db(url: str, offset: int) -> str:
     """`redis://host:port/n` -> the same server, database n + offset."""
     parts = urlsplit(url)
     path = parts.path.strip("/")
-    db = int(path) if path.isdigit() else 0
+    db = int(path) if path else 0
     return urlunsplit((parts.scheme, parts.netloc, f"/{db + offset}", parts.query, parts.fragment))
 
 
 def _local_secret_key(path: Path) -> str:
-    """Generate the development key once; every process started later reads the same file."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        # Another process may have created the file an instant ago and not written it yet.
-        for _ in range(50):
-            key = path.read_text().strip()
-            if key:
-                return key
-            import time
+    """Generate the development key once; every process started later, or at the same instant, reads the same one.
 
-            time.sleep(0.02)
-        raise ImproperlyConfigured(
-            f"{path} exists but is empty; delete it to generate a new development key."
-        ) from None
-    key = secrets.token_urlsafe(50)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
+    The key is written to a private temporary file first and then hard-linked into place: linking fails if the
+    file exists, so of two processes starting together exactly one wins, and nobody ever reads a half-written key.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process linked its key first: use that one
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty; delete it and a new development key is generated.")
     return key
 
 
@@ -98,7 +125,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "social_django.middleware.SocialAuthExceptionMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -135,6 +161,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # libpq waits forever for an unreachable server by default; /healthz and requests must fail instead.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -146,10 +175,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Redis: three databases, so flushing the cache can never drop queued tasks --------------------------------------
-REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
-CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default=_redis_url_with_db(REDIS_URL, 0))
-CHANNELS_REDIS_URL = env.str("CHANNELS_REDIS_URL", default=_redis_url_with_db(REDIS_URL, 1))
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_redis_url_with_db(REDIS_URL, 2))
+REDIS_URL = _redis_url("REDIS_URL", env.str("REDIS_URL", default="redis://127.0.0.1:6379/0"))
+CACHE_REDIS_URL = _redis_url("CACHE_REDIS_URL", env.str("CACHE_REDIS_URL", default=_redis_url_with_db(REDIS_URL, 0)))
+CHANNELS_REDIS_URL = _redis_url(
+    "CHANNELS_REDIS_URL", env.str("CHANNELS_REDIS_URL", default=_redis_url_with_db(REDIS_URL, 1))
+)
+CELERY_BROKER_URL = _redis_url(
+    "CELERY_BROKER_URL", env.str("CELERY_BROKER_URL", default=_redis_url_with_db(REDIS_URL, 2))
+)
 
 CACHES = {
     "default": {
@@ -213,8 +246,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".run" / "celerybeat-schedule")
 )
-HEARTBEAT_SECONDS = 10
-HEARTBEAT_STALE_SECONDS = 30
+# Worker and beat write a heartbeat every HEARTBEAT_SECONDS; /healthz calls one down after HEARTBEAT_STALE_SECONDS.
+HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=10)
+HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=30)
 
 LIVE_POLL_SECONDS = env.int("LIVE_POLL_SECONDS", default=10)
 GUILD_SYNC_MINUTES = env.int("GUILD_SYNC_MINUTES", default=10)
@@ -234,7 +268,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 SOCIAL_AUTH_DISCORD_KEY = env.str("SOCIAL_AUTH_DISCORD_KEY", default="")
 SOCIAL_AUTH_DISCORD_SECRET = env.str("SOCIAL_AUTH_DISCORD_SECRET", default="")
-SOCIAL_AUTH_DISCORD_SCOPE = ["identify", "email"] + (["guilds.members.read"] if DISCORD_GUILD_ID else [])
+# The scope (identify, email, and guilds.members.read with a guild) is decided per request by
+# backend.accounts.discord.DiscordOAuth2.get_scope. Sign-in failures are answered by backend.accounts.views.
+SOCIAL_AUTH_REQUESTS_TIMEOUT = 5
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = HTTPS
@@ -242,16 +278,14 @@ SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/"
 SOCIAL_AUTH_LOGIN_ERROR_URL = "/auth/error/"
 SOCIAL_AUTH_RAISE_EXCEPTIONS = False
 SOCIAL_AUTH_ALLOWED_REDIRECT_HOSTS = ALLOWED_HOSTS
+# Users are matched by Discord id only (never by username or e-mail), and no OAuth token is stored
+# (social-core's social_user/associate_user/load_extra_data steps are replaced by sign_in_user).
 SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.social_details",
     "social_core.pipeline.social_auth.social_uid",
     "social_core.pipeline.social_auth.auth_allowed",
     "backend.accounts.pipeline.fetch_guild_member",
-    "social_core.pipeline.social_auth.social_user",
-    "backend.accounts.pipeline.user_by_discord_id",
-    "backend.accounts.pipeline.create_or_update_user",
-    "social_core.pipeline.social_auth.associate_user",
-    "social_core.pipeline.social_auth.load_extra_data",
+    "backend.accounts.pipeline.sign_in_user",
 )
 LOGIN_URL = "/auth/login/discord/"
 
