@@ -1,7 +1,7 @@
-"""Candidate ASGI applications for bench/serve.py, besides `asgi.application:application`.
+"""Candidate ASGI applications for bench/serve.py, besides `asgi.application:application` (the `web`
+process's own: Django's WSGI handler in an a2wsgi thread pool for HTTP, Channels for WebSockets).
 
-- `bridged`: HTTP through Django's WSGI handler in a thread pool (a2wsgi) inside the ASGI server,
-  WebSockets through Channels: one process tree, no hop.
+- `django_asgi`: HTTP through Django's ASGI handler, WebSockets through Channels.
 - `front`: HTTP proxied (aiohttp client) to a WSGI server on `UPSTREAM_URL`, WebSockets through
   Channels in the front process itself: what joining gunicorn or granian-WSGI on one port costs.
 """
@@ -16,33 +16,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")
 django.setup()
 
 import aiohttp  # noqa: E402
-from a2wsgi import WSGIMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter  # noqa: E402
+from django.core.asgi import get_asgi_application  # noqa: E402
 
+from asgi.application import lifespan_application  # noqa: E402
 from asgi.routing import websocket_application  # noqa: E402
-from backend.wsgi import application as wsgi_application  # noqa: E402
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
-
-async def lifespan(scope: Scope, receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-
-
-bridged = ProtocolTypeRouter(
-    {
-        "http": WSGIMiddleware(wsgi_application, workers=int(os.environ.get("WSGI_THREADS", "8"))),  # type: ignore[arg-type]
-        "websocket": websocket_application,
-        "lifespan": lifespan,
-    }
+django_asgi = ProtocolTypeRouter(
+    {"http": get_asgi_application(), "websocket": websocket_application, "lifespan": lifespan_application}
 )
 
 HOP_BY_HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade", b"te", b"trailer"}
@@ -98,6 +83,6 @@ front = ProtocolTypeRouter(
     {
         "http": HttpProxy(os.environ.get("UPSTREAM_URL", "http://127.0.0.1:8001")),
         "websocket": websocket_application,
-        "lifespan": lifespan,
+        "lifespan": lifespan_application,
     }
 )

@@ -13,6 +13,10 @@ the machine spreads over all of them; the report gives the median over rounds an
 - WebSocket: `--sockets` concurrent sockets on `/ws/ping/`, each sending a JSON message and waiting
   for its echo, again and again: round trips/s, p50 and p99 of a round trip.
 
+With `--database-url postgres://...`, mind that every server thread keeps its own connection
+(CONN_MAX_AGE): granian's WSGI mode defaults to backpressure/2 = 256 threads per worker, enough to
+exhaust a shared PostgreSQL's 100 connections; leave it out (`--only`) there.
+
 On a machine with 2 or more cores the server processes are pinned to core 0 and the load generators
 (wrk, and this script for the WebSocket clients) to core 1, so every arrangement gets the same single
 core however many processes it runs: the figures are per core.
@@ -155,25 +159,25 @@ ARRANGEMENTS = [
         "uvicorn-asgi",
         "uvicorn, Django's ASGI handler for HTTP, Channels for WebSockets",
         2,
-        lambda port, workers: [Server(uvicorn("asgi.application:application", port, workers), port)],
+        lambda port, workers: [Server(uvicorn("bench.apps:django_asgi", port, workers), port)],
     ),
     Arrangement(
         "granian-asgi",
         "granian (ASGI), Django's ASGI handler for HTTP, Channels for WebSockets",
         2,
-        lambda port, workers: [Server(granian("asgi.application:application", port, workers), port)],
+        lambda port, workers: [Server(granian("bench.apps:django_asgi", port, workers), port)],
     ),
     Arrangement(
         "uvicorn-a2wsgi",
         "uvicorn; HTTP through Django's WSGI handler in an a2wsgi thread pool in the same process; Channels",
         2,
-        lambda port, workers: [Server(uvicorn("bench.apps:bridged", port, workers, lifespan="on"), port)],
+        lambda port, workers: [Server(uvicorn("asgi.application:application", port, workers, lifespan="on"), port)],
     ),
     Arrangement(
         "granian-a2wsgi",
         "granian (ASGI); HTTP through Django's WSGI handler in an a2wsgi thread pool; Channels",
         2,
-        lambda port, workers: [Server(granian("bench.apps:bridged", port, workers), port)],
+        lambda port, workers: [Server(granian("asgi.application:application", port, workers), port)],
     ),
     Arrangement(
         "gunicorn-sync+front",
