@@ -223,6 +223,9 @@ CHANNEL_LAYERS = {
     }
 }
 
+# Threads per web worker process that run Django's HTTP requests (asgi/application.py).
+WEB_THREADS = env.int("WEB_THREADS", default=8)
+
 # --- Celery ---------------------------------------------------------------------------------------------------------
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
