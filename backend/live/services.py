@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.accounts.models import STEAM_ID64_BASE, User
+from backend.core.cache import invalidate_after_commit
 from backend.live import broadcast
 from backend.live.models import LiveMatch, LiveSource
 from backend.matches.services import members_to_sync
@@ -313,6 +314,7 @@ def _store(
         if row is not None and row.fingerprint == fingerprint and row.ended_at is None:
             unchanged = ("polled_at", "realtime_failures", "refresh_seconds", "stats_refreshed_at")
             LiveMatch.objects.filter(pk=row.pk).update(**{k: v for k, v in values.items() if k in unchanged})
+            invalidate_after_commit(row)  # update() bypasses cacheops
             continue
         row, _ = LiveMatch.objects.update_or_create(
             live_id=live_id, defaults={**values, "fingerprint": fingerprint, "updated_at": now}
@@ -324,6 +326,7 @@ def _store(
         if row is None:
             continue
         LiveMatch.objects.filter(pk=row.pk).update(ended_at=now, polled_at=now)
+        invalidate_after_commit(row)
         accounts = [p["account_id"] for p in row.players if p.get("account_id")]
         report.ended.append({"live_id": live_id, "match_id": row.match_id, "account_ids": accounts})
         broadcast.live_match_ended(live_id=live_id, match_id=row.match_id)

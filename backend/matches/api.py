@@ -26,11 +26,7 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet[Match]):
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         user = get_object_or_404(User, pk=data["user"]) if "user" in data else None
-        matches = selectors.match_list(user=user, since=data.get("since"))
-        if "tournament" in data:
-            # Until tournament games are linked, no match belongs to a tournament.
-            matches = matches.none()
-        return matches
+        return selectors.match_list(user=user, since=data.get("since"), tournament_id=data.get("tournament"))
 
     @extend_schema(parameters=[MatchFilterSerializer])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

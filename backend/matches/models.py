@@ -22,6 +22,14 @@ class Match(models.Model):
     game_mode = models.IntegerField(default=0)
     radiant_score = models.PositiveIntegerField(null=True, blank=True)
     dire_score = models.PositiveIntegerField(null=True, blank=True)
+    game = models.ForeignKey(
+        "tournaments.Game",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="steam_matches",
+        help_text="the tournament game this match was",
+    )
     fetched_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -26,7 +26,6 @@ class MatchPlayerSerializer(serializers.ModelSerializer[MatchPlayer]):
 
 class MatchSerializer(serializers.ModelSerializer[Match]):
     players = MatchPlayerSerializer(many=True, read_only=True)
-    game = serializers.SerializerMethodField(help_text="the tournament game this match was, or null")
 
     class Meta:
         model = Match
@@ -44,10 +43,6 @@ class MatchSerializer(serializers.ModelSerializer[Match]):
             "game",
             "players",
         ]
-
-    def get_game(self, match: Match) -> int | None:
-        # Linking to tournament games arrives with the tournaments app (a game names its steam_match_id).
-        return getattr(match, "game_id", None)
 
 
 class MatchFilterSerializer(serializers.Serializer[Any]):

@@ -16,6 +16,7 @@ from backend.matches.models import Match, MatchPlayer, MemberSync
 from backend.steam.client import BACKGROUND, SteamClient, get_client
 from backend.steam.errors import SteamNotFound, SteamPrivateHistory, SteamUnavailable
 from backend.steam.results import MatchDetails
+from backend.tournaments.models import Game, GameStatus, TeamMember
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ def match_store(*, details: MatchDetails) -> tuple[Match, bool]:
     if not created:
         return match, False
     account_ids = [player.account_id for player in details.players if player.account_id is not None]
+    _link_tournament_game(match, details)
     users = dict(
         User.objects.filter(steam_id__in=[STEAM_ID64_BASE + account_id for account_id in account_ids]).values_list(
             "steam_id", "id"
@@ -95,6 +97,67 @@ def match_store(*, details: MatchDetails) -> tuple[Match, bool]:
         ]
     )
     return match, True
+
+
+def _team_accounts(teams: QuerySet[TeamMember]) -> dict[int, set[int]]:
+    accounts: dict[int, set[int]] = {}
+    for team_id, steam_id in teams.filter(user__steam_id__isnull=False).values_list("team_id", "user__steam_id"):
+        if steam_id is not None:
+            accounts.setdefault(team_id, set()).add(steam_id - STEAM_ID64_BASE)
+    return accounts
+
+
+def _link_tournament_game(match: Match, details: MatchDetails) -> None:
+    """Link the match to the tournament game it was, and record that game's winner.
+
+    The game is the one naming this match id (`steam_match_id`), else the unfinished game without a match id
+    whose two teams' members played on opposite sides (most members matched wins; earliest game on a tie).
+    Precondition: inside match_store's transaction, right after the match row was created.
+    """
+    radiant = {p.account_id for p in details.players if p.team == "radiant" and p.account_id}
+    dire = {p.account_id for p in details.players if p.team == "dire" and p.account_id}
+    game = Game.objects.select_for_update().filter(steam_match_id=details.match_id).first()
+    if game is not None:
+        teams = _team_accounts(TeamMember.objects.filter(team_id__in=[game.radiant_team_id, game.dire_team_id]))
+        # Sides as entered, unless more of the dire team's members played radiant.
+        swapped = len(teams.get(game.dire_team_id, set()) & radiant) > len(
+            teams.get(game.radiant_team_id, set()) & radiant
+        )
+        radiant_team_id = game.dire_team_id if swapped else game.radiant_team_id
+    else:
+        open_games = list(
+            Game.objects.filter(
+                steam_match_id__isnull=True, status__in=[GameStatus.SCHEDULED, GameStatus.LIVE]
+            ).order_by("round", "id")
+        )
+        teams = _team_accounts(
+            TeamMember.objects.filter(
+                team_id__in={g.radiant_team_id for g in open_games} | {g.dire_team_id for g in open_games}
+            )
+        )
+        best: tuple[int, Game, int] | None = None
+        for candidate in open_games:
+            for on_radiant, on_dire in (
+                (candidate.radiant_team_id, candidate.dire_team_id),
+                (candidate.dire_team_id, candidate.radiant_team_id),
+            ):
+                score_radiant = len(teams.get(on_radiant, set()) & radiant)
+                score_dire = len(teams.get(on_dire, set()) & dire)
+                if score_radiant and score_dire and (best is None or score_radiant + score_dire > best[0]):
+                    best = (score_radiant + score_dire, candidate, on_radiant)
+        if best is None:
+            return
+        _, game, radiant_team_id = best
+        game = Game.objects.select_for_update().get(pk=game.pk)
+        if game.steam_match_id is not None or game.status == GameStatus.FINISHED:
+            return  # linked by a concurrent sync meanwhile
+    dire_team_id = game.dire_team_id if radiant_team_id == game.radiant_team_id else game.radiant_team_id
+    game.steam_match_id = details.match_id
+    game.status = GameStatus.FINISHED
+    game.winning_team_id = radiant_team_id if details.radiant_win else dire_team_id
+    game.save(update_fields=["steam_match_id", "status", "winning_team"])  # cacheops invalidates on save
+    match.game = game
+    match.save(update_fields=["game"])
 
 
 @dataclass
