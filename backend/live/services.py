@@ -25,10 +25,11 @@ from backend.accounts.models import STEAM_ID64_BASE, User
 from backend.core.cache import invalidate_after_commit
 from backend.live import broadcast
 from backend.live.models import LiveMatch, LiveSource
-from backend.matches.services import members_to_sync
+from backend.matches.services import members_to_sync, tournament_game_find
 from backend.steam.client import LIVE, SteamClient, get_client
 from backend.steam.errors import SteamBadKey, SteamError, SteamNotConfigured, SteamNotFound
 from backend.steam.results import LiveLeagueGame, LivePlayer, RealtimeStats, TopLiveGame
+from backend.tournaments.models import GameStatus
 
 logger = logging.getLogger(__name__)
 
@@ -280,6 +281,17 @@ def live_poll(*, client: SteamClient | None = None, now: datetime | None = None)
     return report
 
 
+def _mark_tournament_game_live(snapshot: Snapshot) -> None:
+    """A live game that is a scheduled tournament game (by match id or teams on both sides) marks it live."""
+    radiant = {p["account_id"] for p in snapshot.players if p.get("team") == "radiant" and p.get("account_id")}
+    dire = {p["account_id"] for p in snapshot.players if p.get("team") == "dire" and p.get("account_id")}
+    found = tournament_game_find(match_id=snapshot.match_id, radiant=radiant, dire=dire)
+    if found is not None and found[0].status == GameStatus.SCHEDULED:
+        game = found[0]
+        game.status = GameStatus.LIVE
+        game.save(update_fields=["status"])  # cacheops invalidates on save
+
+
 @transaction.atomic
 def _store(
     seen: dict[int, Snapshot],
@@ -316,11 +328,13 @@ def _store(
             LiveMatch.objects.filter(pk=row.pk).update(**{k: v for k, v in values.items() if k in unchanged})
             invalidate_after_commit(row)  # update() bypasses cacheops
             continue
-        row, _ = LiveMatch.objects.update_or_create(
+        row, created = LiveMatch.objects.update_or_create(
             live_id=live_id, defaults={**values, "fingerprint": fingerprint, "updated_at": now}
         )
         report.changed.append(live_id)
         broadcast.live_match_changed(row)
+        if created or row.match_id:
+            _mark_tournament_game_live(snapshot)
     for live_id in ended:
         row = tracked.get(live_id)
         if row is None:

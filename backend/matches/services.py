@@ -107,50 +107,53 @@ def _team_accounts(teams: QuerySet[TeamMember]) -> dict[int, set[int]]:
     return accounts
 
 
-def _link_tournament_game(match: Match, details: MatchDetails) -> None:
-    """Link the match to the tournament game it was, and record that game's winner.
+def tournament_game_find(*, match_id: int | None, radiant: set[int], dire: set[int]) -> tuple[Game, int] | None:
+    """The tournament game a Dota match is, and the id of the team that played radiant; locks the game row.
 
-    The game is the one naming this match id (`steam_match_id`), else the unfinished game without a match id
-    whose two teams' members played on opposite sides (most members matched wins; earliest game on a tie).
-    Precondition: inside match_store's transaction, right after the match row was created.
+    The game naming this match id (`steam_match_id`), else the unfinished game without a match id whose two
+    teams' members played on opposite sides (most members matched wins; the earliest game on a tie).
+    Precondition: inside a transaction.
     """
-    radiant = {p.account_id for p in details.players if p.team == "radiant" and p.account_id}
-    dire = {p.account_id for p in details.players if p.team == "dire" and p.account_id}
-    game = Game.objects.select_for_update().filter(steam_match_id=details.match_id).first()
+    game = Game.objects.select_for_update().filter(steam_match_id=match_id).first() if match_id else None
     if game is not None:
         teams = _team_accounts(TeamMember.objects.filter(team_id__in=[game.radiant_team_id, game.dire_team_id]))
         # Sides as entered, unless more of the dire team's members played radiant.
-        swapped = len(teams.get(game.dire_team_id, set()) & radiant) > len(
-            teams.get(game.radiant_team_id, set()) & radiant
+        dire_on_radiant = len(teams.get(game.dire_team_id, set()) & radiant)
+        swapped = dire_on_radiant > len(teams.get(game.radiant_team_id, set()) & radiant)
+        return game, game.dire_team_id if swapped else game.radiant_team_id
+    open_games = list(
+        Game.objects.filter(steam_match_id__isnull=True, status__in=[GameStatus.SCHEDULED, GameStatus.LIVE]).order_by(
+            "round", "id"
         )
-        radiant_team_id = game.dire_team_id if swapped else game.radiant_team_id
-    else:
-        open_games = list(
-            Game.objects.filter(
-                steam_match_id__isnull=True, status__in=[GameStatus.SCHEDULED, GameStatus.LIVE]
-            ).order_by("round", "id")
-        )
-        teams = _team_accounts(
-            TeamMember.objects.filter(
-                team_id__in={g.radiant_team_id for g in open_games} | {g.dire_team_id for g in open_games}
-            )
-        )
-        best: tuple[int, Game, int] | None = None
-        for candidate in open_games:
-            for on_radiant, on_dire in (
-                (candidate.radiant_team_id, candidate.dire_team_id),
-                (candidate.dire_team_id, candidate.radiant_team_id),
-            ):
-                score_radiant = len(teams.get(on_radiant, set()) & radiant)
-                score_dire = len(teams.get(on_dire, set()) & dire)
-                if score_radiant and score_dire and (best is None or score_radiant + score_dire > best[0]):
-                    best = (score_radiant + score_dire, candidate, on_radiant)
-        if best is None:
-            return
-        _, game, radiant_team_id = best
-        game = Game.objects.select_for_update().get(pk=game.pk)
-        if game.steam_match_id is not None or game.status == GameStatus.FINISHED:
-            return  # linked by a concurrent sync meanwhile
+    )
+    team_ids = {g.radiant_team_id for g in open_games} | {g.dire_team_id for g in open_games}
+    teams = _team_accounts(TeamMember.objects.filter(team_id__in=team_ids))
+    best: tuple[int, Game, int] | None = None
+    for candidate in open_games:
+        for on_radiant, on_dire in (
+            (candidate.radiant_team_id, candidate.dire_team_id),
+            (candidate.dire_team_id, candidate.radiant_team_id),
+        ):
+            score_radiant = len(teams.get(on_radiant, set()) & radiant)
+            score_dire = len(teams.get(on_dire, set()) & dire)
+            if score_radiant and score_dire and (best is None or score_radiant + score_dire > best[0]):
+                best = (score_radiant + score_dire, candidate, on_radiant)
+    if best is None:
+        return None
+    game = Game.objects.select_for_update().get(pk=best[1].pk)
+    if game.steam_match_id is not None or game.status == GameStatus.FINISHED:
+        return None  # taken by a concurrent sync meanwhile
+    return game, best[2]
+
+
+def _link_tournament_game(match: Match, details: MatchDetails) -> None:
+    """Link the match to its tournament game and record the winner. Precondition: inside match_store."""
+    radiant = {p.account_id for p in details.players if p.team == "radiant" and p.account_id}
+    dire = {p.account_id for p in details.players if p.team == "dire" and p.account_id}
+    found = tournament_game_find(match_id=details.match_id, radiant=radiant, dire=dire)
+    if found is None:
+        return
+    game, radiant_team_id = found
     dire_team_id = game.dire_team_id if radiant_team_id == game.radiant_team_id else game.radiant_team_id
     game.steam_match_id = details.match_id
     game.status = GameStatus.FINISHED

@@ -237,3 +237,21 @@ def test_bad_key_stops_the_poll(fake_steam, member, sent, settings):
     fake_steam.fail("GetTopLiveGame", Fault(403))
     with pytest.raises(services.SteamBadKey):
         sent.poll()
+
+
+def test_a_live_tournament_game_is_marked_live(fake_steam, sent):
+    from backend.tournaments.models import GameStatus
+    from tests.factories import GameFactory, TeamFactory, TournamentFactory
+
+    radiant_player, dire_player = MEMBER, 130357820  # on opposite sides of GetTopLiveGame.json's first game
+    tournament = TournamentFactory()
+    home = TeamFactory(
+        tournament=tournament, captain=UserFactory(username="r", steam_id=STEAM_ID64_BASE + radiant_player)
+    )
+    away = TeamFactory(tournament=tournament, captain=UserFactory(username="d", steam_id=STEAM_ID64_BASE + dire_player))
+    game = GameFactory(tournament=tournament, radiant_team=away, dire_team=home)
+    fake_steam.serve("GetRealtimeStats", {})  # no realtime stats: the top list's own data is used
+    fake_steam.fail("GetRealtimeStats", 503, 503)
+    sent.poll()
+    game.refresh_from_db()
+    assert game.status == GameStatus.LIVE
