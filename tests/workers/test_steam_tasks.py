@@ -54,6 +54,13 @@ def test_guild_sync_queues_one_task_per_member_and_never_overlaps_itself(fake_st
     assert sorted(queued) == sorted(user.pk for user in members)
     assert steam_tasks.sync_guild_games() == 0  # within the period: the run is not repeated
     assert len(queued) == 2
+    # next period, the first member's task ran, the second's is still queued: only the first is queued again
+    from backend.core.redis import get_redis
+
+    get_redis().delete(steam_tasks.SYNC_RUN_LOCK)
+    steam_tasks.sync_member(members[0].pk)
+    assert steam_tasks.sync_guild_games() == 1
+    assert queued[2:] == [members[0].pk]
 
 
 @pytest.mark.django_db

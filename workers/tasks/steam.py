@@ -28,6 +28,9 @@ LIVE_POLL_LOCK = "steam:lock:poll_live_matches"
 # Steam lists a finished match in histories a little after it ends: fetch the final result then.
 FINAL_RESULT_DELAY_SECONDS = 120
 MEMBER_LOCK = "steam:lock:sync_member:{user_id}"
+# Set when a member's task is queued, cleared when it ran: a large guild whose sync outlasts the period is
+# not queued again on top of itself (the backlog would only repeat work the budget cannot afford).
+MEMBER_QUEUED = "steam:queued:sync_member:{user_id}"
 MEMBER_LOCK_SECONDS = 600  # longer than a member's sync can take (task time limit 300 s)
 
 # Release a lock only if it is still ours (it may have expired and been taken by another run).
@@ -59,14 +62,20 @@ def sync_guild_games() -> int:
         return 0
     user_ids = list(services.members_to_sync().values_list("id", flat=True))
     due = [user_id for user_id in user_ids if services.member_sync_due(user_id=user_id)]
+    redis_client, queued = get_redis(), 0
+    # The marker outlives a lost task (a crashed worker): after a few periods the member is queued again.
+    marker_seconds = settings.GUILD_SYNC_MINUTES * 60 * 6
     for user_id in due:
-        sync_member.delay(user_id)
+        if redis_client.set(MEMBER_QUEUED.format(user_id=user_id), "1", nx=True, ex=marker_seconds):
+            sync_member.delay(user_id)
+            queued += 1
     logger.info(
-        "steam.sync_guild_games: %d members queued (%d skipped: private histories rechecked daily)",
-        len(due),
+        "steam.sync_guild_games: %d members queued, %d still queued from before, %d private (rechecked daily)",
+        queued,
+        len(due) - queued,
         len(user_ids) - len(due),
     )
-    return len(due)
+    return queued
 
 
 @app.task(name="steam.sync_member", bind=True, max_retries=3)
@@ -75,6 +84,8 @@ def sync_member(self: Task, user_id: int) -> dict[str, object] | None:
     if _no_key("steam.sync_member"):
         return None
     client = get_redis()
+    with contextlib.suppress(redis.RedisError):
+        client.delete(MEMBER_QUEUED.format(user_id=user_id))
     lock, token = MEMBER_LOCK.format(user_id=user_id), uuid.uuid4().hex
     if not client.set(lock, token, nx=True, ex=MEMBER_LOCK_SECONDS):
         logger.info("steam.sync_member %s: already running elsewhere; skipping", user_id)
