@@ -201,6 +201,22 @@ class CallBudget:
             logger.warning("could not record a Steam pause in Redis; this process backs off alone")
             return seconds
 
+    def rate_limited(self, retry_after: float | None, *, initial: float, maximum: float) -> float:
+        """Record a 429 and pause every process: Retry-After when Steam sends one, else a pause that doubles
+        with each 429 in a row (1, 2, 4 ... s) and resets after a success. Returns the pause."""
+        try:
+            streak = int(self.redis.incr(f"{self.prefix}:429_streak"))
+            self.redis.expire(f"{self.prefix}:429_streak", int(maximum * 4) + 60)
+        except redis.RedisError:
+            streak = 1
+        seconds = retry_after if retry_after is not None else min(maximum, initial * 2 ** (streak - 1))
+        return self.pause(seconds)
+
+    def succeeded(self) -> None:
+        """A call went through: the next 429 starts the pause from the shortest again."""
+        with contextlib.suppress(redis.RedisError):
+            self.redis.delete(f"{self.prefix}:429_streak")
+
     def calls_in_window(self) -> int:
         now = time.time()
         return int(self.redis.zcount(f"{self.prefix}:calls", now - self.window.seconds, "+inf"))

@@ -254,7 +254,8 @@ class SteamClient:
     def _request(self, path: str, params: dict[str, Any], *, policy: CallPolicy, timeout: float, method: str) -> Any:
         """One HTTP call, after taking a budget slot. Returns the decoded JSON body or raises a SteamError."""
         self._refuse_if_key_rejected()
-        self.budget.acquire(policy.priority, timeout=timeout)
+        budget = self.budget
+        budget.acquire(policy.priority, timeout=timeout)
         self.calls_made += 1
         url = f"{self.base_url}/{path}/"
         started = time.monotonic()
@@ -278,11 +279,16 @@ class SteamClient:
             raise SteamBadKey(f"Steam rejected the API key (HTTP {status}).")
         if status == 429:
             retry_after = _retry_after_seconds(response)
-            pause = retry_after if retry_after is not None else settings.STEAM_BACKOFF_INITIAL_SECONDS
-            self.budget.pause(pause)
+            budget.rate_limited(
+                retry_after,
+                initial=settings.STEAM_BACKOFF_INITIAL_SECONDS,
+                maximum=settings.STEAM_BACKOFF_MAX_SECONDS,
+            )
             raise SteamRateLimited(f"Steam {method} answered 429 Too Many Requests.", header_retry_after=retry_after)
         if status >= 500:
             raise SteamUnavailable(f"Steam {method} answered HTTP {status}.")
+        if status < 300:
+            budget.succeeded()
         if status >= 400:
             raise SteamRejected(f"Steam {method} answered HTTP {status}.")
         try:

@@ -150,3 +150,16 @@ def test_redis_down_means_no_call(settings):
 )
 def test_rate_to_window(rate, window):
     assert Window.from_rate(rate) == window
+
+
+def test_pause_after_429s_doubles_while_they_continue_and_resets_after_a_success(budget_redis):
+    budget = CallBudget(100, client=budget_redis, prefix="test:budget:streak")
+    pauses = [budget.rate_limited(None, initial=0.1, maximum=0.35) for _ in range(4)]
+    # each pause extends the one in force (never shortens it), so compare what was asked: 0.1, 0.2, 0.35 (max)
+    assert pauses[0] == pytest.approx(0.1, abs=0.02)
+    assert pauses[1] == pytest.approx(0.2, abs=0.02)
+    assert pauses[2] == pytest.approx(0.35, abs=0.02) and pauses[3] == pytest.approx(0.35, abs=0.02)
+    budget.succeeded()
+    time.sleep(0.4)
+    assert budget.rate_limited(None, initial=0.1, maximum=0.35) == pytest.approx(0.1, abs=0.02)
+    assert budget.rate_limited(2, initial=0.1, maximum=0.35) == pytest.approx(2, abs=0.02)  # Retry-After wins
