@@ -53,6 +53,9 @@ def test_two_processes_together_never_exceed_the_budget(fake_steam, settings):
     assert fake_steam.max_calls_in_window(1.0) <= 3
     # and the budget is used, not wasted: 18 calls at 3/s need a little over 5 s
     span = calls[-1].at - calls[0].at
+    print(
+        f"\nbudget N=3: 18 calls from 2 processes in {span:.2f} s, most in any 1 s: {fake_steam.max_calls_in_window()}"
+    )
     assert 5.0 <= span < 8.0, span
 
 
