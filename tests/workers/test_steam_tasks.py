@@ -73,11 +73,13 @@ def test_member_task_twice_stores_once(fake_steam, members):
 
 
 @pytest.mark.django_db
-def test_member_task_skips_while_another_runs_for_that_member(fake_steam, members):
+def test_member_task_waits_while_another_runs_for_that_member(fake_steam, members):
     from backend.core.redis import get_redis
 
     get_redis().set(steam_tasks.MEMBER_LOCK.format(user_id=members[0].pk), "someone", ex=60)
-    assert steam_tasks.sync_member(members[0].pk) is None
+    with pytest.raises(Retry) as retried:
+        steam_tasks.sync_member.apply(args=[members[0].pk], throw=True)
+    assert 55 <= retried.value.when <= 62  # when the lock expires
     assert fake_steam.calls == []
 
 
@@ -142,3 +144,48 @@ def test_live_poll_never_overlaps_itself(fake_steam):
     get_redis().set(steam_tasks.LIVE_POLL_LOCK, "running", ex=30)
     assert steam_tasks.poll_live_matches() is None
     assert fake_steam.calls == []
+
+
+def _pool_children(pid: int) -> list[int]:
+    import subprocess
+
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False).stdout
+    return [int(line) for line in out.split()]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_pool_child_killed_mid_sync_the_work_is_redone_nothing_doubled(fake_steam, settings, members):
+    import os
+    import signal
+    import time
+
+    script = scripted(*range(8000000001, 8000000009))
+    fake_steam.script_matches(script)
+    sequence = fake_steam.handlers["GetMatchHistoryBySequenceNum"]
+
+    def slow(params):
+        time.sleep(0.4)
+        return sequence(params)
+
+    fake_steam.serve("GetMatchHistoryBySequenceNum", slow)
+    env = process_env(
+        STEAM_API_KEY=settings.STEAM_API_KEY,
+        STEAM_API_BASE_URL=fake_steam.url,
+        STEAM_CALLS_PER_SECOND="100",
+        CELERY_TASK_TIME_LIMIT="5",  # the member lock outlives a dead worker by time limit + 10 s
+        CELERY_TASK_SOFT_TIME_LIMIT="4",
+    )
+    worker = CeleryWorker(env, concurrency=1)
+    with running(worker):
+        steam_tasks.sync_member.delay(members[0].pk)
+        wait_until(lambda: len(fake_steam.calls_to("GetMatchHistoryBySequenceNum")) >= 3, timeout=30, what="sync")
+        [child] = _pool_children(worker.popen.pid)
+        os.kill(child, signal.SIGKILL)
+        stored_when_killed = Match.objects.count()
+        assert 0 < stored_when_killed < 8
+        # redelivered (acks_late + reject on worker lost), waits for the dead run's lock, then finishes
+        wait_until(lambda: Match.objects.count() == 8, timeout=60, what="the sync to be redone")
+    assert MatchPlayer.objects.count() == 16
+    fetched = [call.params["start_at_match_seq_num"] for call in fake_steam.calls_to("GetMatchHistoryBySequenceNum")]
+    assert len(fetched) <= 8 + 1  # each match fetched once (the one in flight at the kill perhaps twice)

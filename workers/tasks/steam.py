@@ -31,7 +31,6 @@ MEMBER_LOCK = "steam:lock:sync_member:{user_id}"
 # Set when a member's task is queued, cleared when it ran: a large guild whose sync outlasts the period is
 # not queued again on top of itself (the backlog would only repeat work the budget cannot afford).
 MEMBER_QUEUED = "steam:queued:sync_member:{user_id}"
-MEMBER_LOCK_SECONDS = 600  # longer than a member's sync can take (task time limit 300 s)
 
 # Release a lock only if it is still ours (it may have expired and been taken by another run).
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end"
@@ -87,9 +86,14 @@ def sync_member(self: Task, user_id: int) -> dict[str, object] | None:
     with contextlib.suppress(redis.RedisError):
         client.delete(MEMBER_QUEUED.format(user_id=user_id))
     lock, token = MEMBER_LOCK.format(user_id=user_id), uuid.uuid4().hex
-    if not client.set(lock, token, nx=True, ex=MEMBER_LOCK_SECONDS):
-        logger.info("steam.sync_member %s: already running elsewhere; skipping", user_id)
-        return None
+    # Longer than a sync may run (the hard time limit), so it only outlives a worker that died holding it.
+    lock_seconds = settings.CELERY_TASK_TIME_LIMIT + 10
+    if not client.set(lock, token, nx=True, ex=lock_seconds):
+        # Another run holds it, or a killed worker left it: come back when it has expired, so the work of a
+        # crashed run is redone rather than dropped.
+        remaining = client.ttl(lock)
+        logger.info("steam.sync_member %s: locked by another run; retrying in %s s", user_id, remaining)
+        raise self.retry(countdown=max(1, int(remaining) + 1), max_retries=10) from None
     try:
         report = services.member_games_sync(user_id=user_id)
     except SteamError as exc:
