@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.core.errors import DomainError
+from backend.core.schema import ErrorSerializer, ValidationErrorSerializer
 from backend.steam import selectors
 from backend.steam.errors import SteamNotFound
 from backend.steam.serializers import SteamAccountSerializer, SteamResolveQuerySerializer
@@ -25,9 +26,13 @@ class SteamResolveView(APIView):
         parameters=[OpenApiParameter("query", OpenApiTypes.STR, required=True)],
         responses={
             200: SteamAccountSerializer,
-            400: OpenApiResponse(description="The query names no Steam account in any accepted form."),
-            404: OpenApiResponse(description="Steam knows no such account."),
-            503: OpenApiResponse(description="Steam is unavailable and nothing cached answers; see Retry-After."),
+            400: OpenApiResponse(
+                ValidationErrorSerializer, description="The query names no Steam account in any accepted form."
+            ),
+            404: OpenApiResponse(ErrorSerializer, description="Steam knows no such account."),
+            503: OpenApiResponse(
+                ErrorSerializer, description="Steam is unavailable and nothing cached answers; see Retry-After."
+            ),
         },
     )
     def get(self, request: Request) -> Response:
