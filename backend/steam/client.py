@@ -195,7 +195,10 @@ class SteamClient:
         try:
             payload, value = self._call_with_retries(path, params, parse, policy=policy, method=method)
         except SteamError as exc:
-            if exc.retryable and allow_stale and cached is not None:
+            # Any failure that is not Steam's own final answer (not found, private, rejected) may be answered
+            # from a stale copy: 5xx, timeouts, budget, garbage, a rejected key.
+            final_answer = isinstance(exc, SteamNotFound | SteamPrivateHistory | SteamRejected)
+            if allow_stale and cached is not None and not final_answer:
                 logger.info("steam %s unavailable (%s); answering from a stale cached copy", method, exc.code)
                 return parse(cached["payload"])
             if isinstance(exc, SteamNotFound | SteamPrivateHistory) and cache_rule.negative:

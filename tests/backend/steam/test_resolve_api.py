@@ -120,3 +120,15 @@ def test_without_a_key_is_503(fake_steam, player, settings):
     assert response.status_code == 503
     assert response.json()["code"] == "steam_not_configured"
     assert fake_steam.calls == []
+
+
+@pytest.mark.parametrize("fault", [Fault("garbage"), Fault(403)], ids=["garbage", "403"])
+def test_final_steam_faults_are_answered_from_a_stale_copy_when_there_is_one(fake_steam, player, monkeypatch, fault):
+    assert client_for(player).get(URL, {"query": "chernobilly"}).status_code == 200
+    from backend.steam import client as steam_client
+
+    real_time = steam_client.time.time
+    monkeypatch.setattr(steam_client.time, "time", lambda: real_time() + 24 * 3600)
+    fake_steam.fail("*", fault, fault)
+    response = client_for(player).get(URL, {"query": "chernobilly"})
+    assert response.status_code == 200 and response.json() == CHERNO
