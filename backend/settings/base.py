@@ -1,8 +1,10 @@
 """Settings for every process. The environment is read here, once, and nowhere else."""
 
+import contextlib
 import os
 import secrets
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -62,12 +64,18 @@ def _local_secret_key(path: Path) -> str:
             os.link(temporary, path)
         except FileExistsError:
             pass  # another process linked its key first: use that one
+        except OSError:
+            # A file system without hard links: create exclusively, then write (readers wait for the key below).
+            with contextlib.suppress(FileExistsError), open(path, "x") as handle:
+                handle.write(Path(temporary).read_text())
         finally:
             os.unlink(temporary)
-    key = path.read_text().strip()
-    if not key:
-        raise ImproperlyConfigured(f"{path} is empty; delete it and a new development key is generated.")
-    return key
+    for _ in range(20):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.05)
+    raise ImproperlyConfigured(f"{path} is empty; delete it and a new development key is generated.")
 
 
 DEBUG = env.bool("DEBUG", default=False)
