@@ -2,6 +2,12 @@ import logging
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from backend.core.health import health_report
 
@@ -27,3 +33,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     # A 503 here is a report, not a server error: keep django.request from logging it as one.
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response
+
+
+class Ping(APIView):
+    """The cheapest DRF answer (no database, no cache): the ceiling the benchmark compares cached reads with."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: inline_serializer("Ping", {"ping": serializers.CharField()})})
+    def get(self, request: Request) -> Response:
+        return Response({"ping": "pong"})

@@ -9,7 +9,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
+import redis
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -111,11 +114,14 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "social_django",
     "channels",
     "cacheops",
     "backend.core",
     "backend.accounts",
+    "backend.organizations",
+    "backend.tournaments",
 ]
 
 MIDDLEWARE = [
@@ -195,12 +201,28 @@ CACHES = {
     }
 }
 
+# django-cacheops: see backend/core/cache.py for what is cached, how it is invalidated and how outages degrade.
 DISABLE_CACHE = env.bool("DISABLE_CACHE", default=False)
+CACHE_TIMEOUT_SECONDS = env.int("CACHE_TIMEOUT_SECONDS", default=60 * 60)
 CACHEOPS_ENABLED = not DISABLE_CACHE
-CACHEOPS_REDIS = {"url": CACHE_REDIS_URL, "socket_connect_timeout": 1, "socket_timeout": 2}
+CACHEOPS_REDIS = {
+    **redis.connection.parse_url(CACHE_REDIS_URL),
+    # Short: a hung Redis must cost a request a fraction of a second, then the breaker skips it.
+    "socket_connect_timeout": 0.25,
+    "socket_timeout": 1.0,
+    # One immediate retry on a dropped connection (a restarted Redis), none on a timeout.
+    "retry": Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
+}
+CACHEOPS_CLIENT_CLASS = "backend.core.cache.CacheRedis"
+CACHEOPS_PREFIX = "backend.core.cache.cacheops_prefix"
 CACHEOPS_DEGRADE_ON_FAILURE = True
-CACHEOPS_DEFAULTS = {"timeout": env.int("CACHE_TIMEOUT_SECONDS", default=60 * 60)}
-CACHEOPS: dict[str, dict[str, object]] = {}
+# Every model of the project's apps has a profile (so cacheops invalidates it on every write); nothing is cached
+# implicitly (`ops` empty): selectors cache explicitly with backend.core.cache.cached_read.
+CACHEOPS_DEFAULTS = {"timeout": CACHE_TIMEOUT_SECONDS}
+CACHEOPS: dict[str, dict[str, object]] = {
+    f"{app}.*": {"ops": (), "timeout": CACHE_TIMEOUT_SECONDS}
+    for app in ("accounts", "organizations", "tournaments", "drafts", "matches", "live")
+}
 
 CHANNEL_LAYERS = {
     "default": {
@@ -208,6 +230,9 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [CHANNELS_REDIS_URL]},
     }
 }
+
+# Threads per web worker process that run Django's HTTP requests (asgi/application.py).
+WEB_THREADS = env.int("WEB_THREADS", default=8)
 
 # --- Celery ---------------------------------------------------------------------------------------------------------
 CELERY_RESULT_BACKEND = None
@@ -291,7 +316,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": [],
     "EXCEPTION_HANDLER": "backend.core.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "backend.core.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": (
         (["rest_framework.throttling.AnonRateThrottle"] if API_THROTTLE_ANON else [])
         + (["rest_framework.throttling.UserRateThrottle"] if API_THROTTLE_USER else [])
