@@ -318,8 +318,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "backend.core.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "backend.core.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": (
-        (["rest_framework.throttling.AnonRateThrottle"] if API_THROTTLE_ANON else [])
-        + (["rest_framework.throttling.UserRateThrottle"] if API_THROTTLE_USER else [])
+        (["backend.core.throttling.AnonRateThrottle"] if API_THROTTLE_ANON else [])
+        + (["backend.core.throttling.UserRateThrottle"] if API_THROTTLE_USER else [])
     ),
     "DEFAULT_THROTTLE_RATES": {"anon": API_THROTTLE_ANON or None, "user": API_THROTTLE_USER or None},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
