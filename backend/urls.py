@@ -7,14 +7,21 @@ from rest_framework.routers import DefaultRouter
 from backend.accounts import testlogin
 from backend.accounts.api import LogoutView, UserViewSet
 from backend.core.errors import api_not_found
-from backend.core.views import healthz
+from backend.core.views import Ping, healthz
+from backend.organizations.api import OrganizationViewSet
+from backend.tournaments.api import GameViewSet, TeamViewSet, TournamentViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("users", UserViewSet, basename="user")
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("tournaments", TournamentViewSet, basename="tournament")
+router.register("teams", TeamViewSet, basename="team")
+router.register("games", GameViewSet, basename="game")
 
 api_patterns = [
     path("auth/logout/", LogoutView.as_view(), name="logout"),
+    path("ping/", Ping.as_view(), name="ping"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
@@ -31,7 +38,7 @@ if settings.TEST_LOGIN_ENABLED:
 urlpatterns = [
     path("api/", include(api_patterns)),
     re_path(r"^api/", api_not_found),
-    path("auth/", include("social_django.urls", namespace="social")),
+    path("auth/", include("backend.accounts.urls", namespace="social")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

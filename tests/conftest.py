@@ -7,7 +7,10 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from backend.accounts.models import User
-from tests.factories import UserFactory
+from backend.organizations.models import Organization
+from backend.tournaments.models import Tournament
+from tests.factories import OrganizationFactory, TeamFactory, TournamentFactory, UserFactory
+from tests.processes import RedisServer
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -72,3 +75,62 @@ def admin(db: None) -> User:
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A private Redis on a free port that the test may stop and start again; never the shared one."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+# --- organizations and tournaments: the roles of the permission matrix ----------------------------------------------
+
+
+@pytest.fixture
+def organization(db: None) -> Organization:
+    return OrganizationFactory(name="DTX", slug="dtx")
+
+
+@pytest.fixture
+def other_organization(db: None) -> Organization:
+    return OrganizationFactory(name="Elsewhere", slug="elsewhere")
+
+
+@pytest.fixture
+def org_admin(organization: Organization) -> User:
+    """An admin of `organization` (not a site admin)."""
+    user = UserFactory(username="org_admin")
+    organization.admins.add(user)
+    return user
+
+
+@pytest.fixture
+def org_staff(organization: Organization) -> User:
+    """Staff of `organization` (not site staff)."""
+    user = UserFactory(username="org_staff")
+    organization.staff.add(user)
+    return user
+
+
+@pytest.fixture
+def other_staff(other_organization: Organization) -> User:
+    """Staff and admin of another organization: no power in `organization`."""
+    user = UserFactory(username="other_staff")
+    other_organization.staff.add(user)
+    other_organization.admins.add(user)
+    return user
+
+
+@pytest.fixture
+def tournament(organization: Organization) -> Tournament:
+    return TournamentFactory(organization=organization, name="DTX Cup")
+
+
+@pytest.fixture
+def captain(tournament: Tournament) -> User:
+    """The captain of a team of `tournament` (a registered player)."""
+    user = UserFactory(username="captain")
+    TeamFactory(tournament=tournament, captain=user, name="Captain's team", draft_order=1)
+    return user

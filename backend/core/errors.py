@@ -132,3 +132,8 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
 
 def server_error(request: HttpRequest) -> JsonResponse:
     return json_error(500, "Internal server error; it has been logged.", "server_error")
+
+
+class NotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"

@@ -2,44 +2,74 @@
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
+import redis
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 
 
+def _redis_url(name: str, url: str) -> str:
+    """Check a Redis URL once, here, so a typo stops start-up with its variable's name instead of failing later."""
+    parts = urlsplit(url)
+    path = parts.path.strip("/")
+    problem = ""
+    if parts.scheme not in ("redis", "rediss"):
+        problem = "the scheme must be redis:// or rediss://"
+    elif not parts.hostname:
+        problem = "it names no host"
+    elif path and not path.isdigit():
+        problem = f"the path must be a database number, not {path!r}"
+    else:
+        try:
+            parts.port  # noqa: B018  (urlsplit checks the port only when it is read)
+        except ValueError:
+            problem = "the port is not a number"
+    if problem:
+        shown = url.replace(f":{parts.password}@", ":***@") if parts.password else url
+        raise ImproperlyConfigured(
+            f"{name}={shown!r} is not a Redis URL: {problem}. "
+            "Expected redis://[:password@]host[:port][/database], for example redis://127.0.0.1:6379/0."
+        )
+    return url
+
+
 def _redis_url_with_db(url: str, offset: int) -> str:
     """`redis://host:port/n` -> the same server, database n + offset."""
     parts = urlsplit(url)
     path = parts.path.strip("/")
-    db = int(path) if path.isdigit() else 0
+    db = int(path) if path else 0
     return urlunsplit((parts.scheme, parts.netloc, f"/{db + offset}", parts.query, parts.fragment))
 
 
 def _local_secret_key(path: Path) -> str:
-    """Generate the development key once; every process started later reads the same file."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        # Another process may have created the file an instant ago and not written it yet.
-        for _ in range(50):
-            key = path.read_text().strip()
-            if key:
-                return key
-            import time
+    """Generate the development key once; every process started later, or at the same instant, reads the same one.
 
-            time.sleep(0.02)
-        raise ImproperlyConfigured(
-            f"{path} exists but is empty; delete it to generate a new development key."
-        ) from None
-    key = secrets.token_urlsafe(50)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
+    The key is written to a private temporary file first and then hard-linked into place: linking fails if the
+    file exists, so of two processes starting together exactly one wins, and nobody ever reads a half-written key.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process linked its key first: use that one
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty; delete it and a new development key is generated.")
     return key
 
 
@@ -76,11 +106,14 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "social_django",
     "channels",
     "cacheops",
     "backend.core",
     "backend.accounts",
+    "backend.organizations",
+    "backend.tournaments",
 ]
 
 MIDDLEWARE = [
@@ -92,7 +125,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "social_django.middleware.SocialAuthExceptionMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -129,6 +161,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # libpq waits forever for an unreachable server by default; /healthz and requests must fail instead.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -140,10 +175,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Redis: three databases, so flushing the cache can never drop queued tasks --------------------------------------
-REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
-CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default=_redis_url_with_db(REDIS_URL, 0))
-CHANNELS_REDIS_URL = env.str("CHANNELS_REDIS_URL", default=_redis_url_with_db(REDIS_URL, 1))
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_redis_url_with_db(REDIS_URL, 2))
+REDIS_URL = _redis_url("REDIS_URL", env.str("REDIS_URL", default="redis://127.0.0.1:6379/0"))
+CACHE_REDIS_URL = _redis_url("CACHE_REDIS_URL", env.str("CACHE_REDIS_URL", default=_redis_url_with_db(REDIS_URL, 0)))
+CHANNELS_REDIS_URL = _redis_url(
+    "CHANNELS_REDIS_URL", env.str("CHANNELS_REDIS_URL", default=_redis_url_with_db(REDIS_URL, 1))
+)
+CELERY_BROKER_URL = _redis_url(
+    "CELERY_BROKER_URL", env.str("CELERY_BROKER_URL", default=_redis_url_with_db(REDIS_URL, 2))
+)
 
 CACHES = {
     "default": {
@@ -154,12 +193,28 @@ CACHES = {
     }
 }
 
+# django-cacheops: see backend/core/cache.py for what is cached, how it is invalidated and how outages degrade.
 DISABLE_CACHE = env.bool("DISABLE_CACHE", default=False)
+CACHE_TIMEOUT_SECONDS = env.int("CACHE_TIMEOUT_SECONDS", default=60 * 60)
 CACHEOPS_ENABLED = not DISABLE_CACHE
-CACHEOPS_REDIS = {"url": CACHE_REDIS_URL, "socket_connect_timeout": 1, "socket_timeout": 2}
+CACHEOPS_REDIS = {
+    **redis.connection.parse_url(CACHE_REDIS_URL),
+    # Short: a hung Redis must cost a request a fraction of a second, then the breaker skips it.
+    "socket_connect_timeout": 0.25,
+    "socket_timeout": 1.0,
+    # One immediate retry on a dropped connection (a restarted Redis), none on a timeout.
+    "retry": Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
+}
+CACHEOPS_CLIENT_CLASS = "backend.core.cache.CacheRedis"
+CACHEOPS_PREFIX = "backend.core.cache.cacheops_prefix"
 CACHEOPS_DEGRADE_ON_FAILURE = True
-CACHEOPS_DEFAULTS = {"timeout": env.int("CACHE_TIMEOUT_SECONDS", default=60 * 60)}
-CACHEOPS: dict[str, dict[str, object]] = {}
+# Every model of the project's apps has a profile (so cacheops invalidates it on every write); nothing is cached
+# implicitly (`ops` empty): selectors cache explicitly with backend.core.cache.cached_read.
+CACHEOPS_DEFAULTS = {"timeout": CACHE_TIMEOUT_SECONDS}
+CACHEOPS: dict[str, dict[str, object]] = {
+    f"{app}.*": {"ops": (), "timeout": CACHE_TIMEOUT_SECONDS}
+    for app in ("accounts", "organizations", "tournaments", "drafts", "matches", "live")
+}
 
 CHANNEL_LAYERS = {
     "default": {
@@ -183,6 +238,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # keep reconnecting through a long Redis outage instead of exiting
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_timeout": 5,
@@ -194,8 +250,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".run" / "celerybeat-schedule")
 )
-HEARTBEAT_SECONDS = 10
-HEARTBEAT_STALE_SECONDS = 30
+# Worker and beat write a heartbeat every HEARTBEAT_SECONDS; /healthz calls one down after HEARTBEAT_STALE_SECONDS.
+HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=10)
+HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=30)
 
 LIVE_POLL_SECONDS = env.int("LIVE_POLL_SECONDS", default=10)
 GUILD_SYNC_MINUTES = env.int("GUILD_SYNC_MINUTES", default=10)
@@ -215,7 +272,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 SOCIAL_AUTH_DISCORD_KEY = env.str("SOCIAL_AUTH_DISCORD_KEY", default="")
 SOCIAL_AUTH_DISCORD_SECRET = env.str("SOCIAL_AUTH_DISCORD_SECRET", default="")
-SOCIAL_AUTH_DISCORD_SCOPE = ["identify", "email"] + (["guilds.members.read"] if DISCORD_GUILD_ID else [])
+# The scope (identify, email, and guilds.members.read with a guild) is decided per request by
+# backend.accounts.discord.DiscordOAuth2.get_scope. Sign-in failures are answered by backend.accounts.views.
+SOCIAL_AUTH_REQUESTS_TIMEOUT = 5
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = HTTPS
@@ -223,16 +282,14 @@ SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/"
 SOCIAL_AUTH_LOGIN_ERROR_URL = "/auth/error/"
 SOCIAL_AUTH_RAISE_EXCEPTIONS = False
 SOCIAL_AUTH_ALLOWED_REDIRECT_HOSTS = ALLOWED_HOSTS
+# Users are matched by Discord id only (never by username or e-mail), and no OAuth token is stored
+# (social-core's social_user/associate_user/load_extra_data steps are replaced by sign_in_user).
 SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.social_details",
     "social_core.pipeline.social_auth.social_uid",
     "social_core.pipeline.social_auth.auth_allowed",
     "backend.accounts.pipeline.fetch_guild_member",
-    "social_core.pipeline.social_auth.social_user",
-    "backend.accounts.pipeline.user_by_discord_id",
-    "backend.accounts.pipeline.create_or_update_user",
-    "social_core.pipeline.social_auth.associate_user",
-    "social_core.pipeline.social_auth.load_extra_data",
+    "backend.accounts.pipeline.sign_in_user",
 )
 LOGIN_URL = "/auth/login/discord/"
 
@@ -251,7 +308,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": [],
     "EXCEPTION_HANDLER": "backend.core.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "backend.core.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": (
         (["rest_framework.throttling.AnonRateThrottle"] if API_THROTTLE_ANON else [])
         + (["rest_framework.throttling.UserRateThrottle"] if API_THROTTLE_USER else [])
