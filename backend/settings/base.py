@@ -232,7 +232,7 @@ CHANNEL_LAYERS = {
 }
 
 # Threads per web worker process that run Django's HTTP requests (asgi/application.py).
-WEB_THREADS = env.int("WEB_THREADS", default=8)
+WEB_THREADS = env.int("WEB_THREADS", default=4)
 
 # --- Celery ---------------------------------------------------------------------------------------------------------
 CELERY_RESULT_BACKEND = None
