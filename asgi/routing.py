@@ -3,10 +3,13 @@ from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
+from asgi.consumers.live import LiveConsumer
 from asgi.consumers.ping import PingConsumer
 
 websocket_urlpatterns = [
     path("ws/ping/", PingConsumer.as_asgi()),
+    path("ws/live/", LiveConsumer.as_asgi()),
+    path("ws/live/<int:live_id>/", LiveConsumer.as_asgi()),
 ]
 
 # Browsers send Origin; anything outside ALLOWED_HOSTS is refused before a consumer runs.

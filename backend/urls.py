@@ -8,7 +8,10 @@ from backend.accounts import testlogin
 from backend.accounts.api import LogoutView, UserViewSet
 from backend.core.errors import api_not_found
 from backend.core.views import Ping, healthz
+from backend.live.api import LiveMatchList
+from backend.matches.api import MatchViewSet
 from backend.organizations.api import OrganizationViewSet
+from backend.steam.api import SteamResolveView
 from backend.tournaments.api import GameViewSet, TeamViewSet, TournamentViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -18,10 +21,13 @@ router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("tournaments", TournamentViewSet, basename="tournament")
 router.register("teams", TeamViewSet, basename="team")
 router.register("games", GameViewSet, basename="game")
+router.register("matches", MatchViewSet, basename="match")
 
 api_patterns = [
     path("auth/logout/", LogoutView.as_view(), name="logout"),
     path("ping/", Ping.as_view(), name="ping"),
+    path("steam/resolve/", SteamResolveView.as_view(), name="steam-resolve"),
+    path("live/", LiveMatchList.as_view(), name="live-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

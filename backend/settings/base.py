@@ -122,6 +122,9 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.organizations",
     "backend.tournaments",
+    "backend.steam",
+    "backend.matches",
+    "backend.live",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +272,10 @@ GUILD_SYNC_MINUTES = env.int("GUILD_SYNC_MINUTES", default=10)
 STEAM_API_KEY = env.str("STEAM_API_KEY", default="")
 STEAM_API_BASE_URL = env.str("STEAM_API_BASE_URL", default="https://api.steampowered.com").rstrip("/")
 STEAM_CALLS_PER_SECOND = env.float("STEAM_CALLS_PER_SECOND", default=1.0)
+STEAM_BACKOFF_INITIAL_SECONDS = 1.0  # retries wait ~1, 2, 4 ... s (plus jitter), never less than Retry-After
+STEAM_BACKOFF_MAX_SECONDS = 30.0
+STEAM_CONNECT_TIMEOUT_SECONDS = 3.05
+STEAM_READ_TIMEOUT_SECONDS = 10.0
 
 DISCORD_API_BASE_URL = env.str("DISCORD_API_BASE_URL", default="https://discord.com").rstrip("/")
 DISCORD_GUILD_ID = env.str("DISCORD_GUILD_ID", default="")
