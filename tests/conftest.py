@@ -10,6 +10,7 @@ from backend.accounts.models import User
 from backend.organizations.models import Organization
 from backend.tournaments.models import Tournament
 from tests.factories import OrganizationFactory, TeamFactory, TournamentFactory, UserFactory
+from tests.processes import RedisServer
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -125,3 +126,11 @@ def captain(tournament: Tournament) -> User:
     user = UserFactory(username="captain")
     TeamFactory(tournament=tournament, captain=user, name="Captain's team", draft_order=1)
     return user
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A private Redis on a free port that the test may stop and start again; never the shared one."""
+    server = RedisServer().start()
+    yield server
+    server.stop()

@@ -267,9 +267,23 @@ class RedisServer:
 
     def stop(self) -> None:
         if self.popen is not None and self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGCONT)  # a test may have paused it
             self.popen.terminate()
-            self.popen.wait(10)
+            try:
+                self.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(5)
         self.popen = None
+
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): connections are accepted by the kernel but never answered."""
+        assert self.popen is not None
+        self.popen.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.popen is not None
+        self.popen.send_signal(signal.SIGCONT)
 
 
 @contextmanager

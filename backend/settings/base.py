@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -13,33 +14,59 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 
 
+def _redis_url(name: str, url: str) -> str:
+    """Check a Redis URL once, here, so a typo stops start-up with its variable's name instead of failing later."""
+    parts = urlsplit(url)
+    path = parts.path.strip("/")
+    problem = ""
+    if parts.scheme not in ("redis", "rediss"):
+        problem = "the scheme must be redis:// or rediss://"
+    elif not parts.hostname:
+        problem = "it names no host"
+    elif path and not path.isdigit():
+        problem = f"the path must be a database number, not {path!r}"
+    else:
+        try:
+            parts.port  # noqa: B018  (urlsplit checks the port only when it is read)
+        except ValueError:
+            problem = "the port is not a number"
+    if problem:
+        shown = url.replace(f":{parts.password}@", ":***@") if parts.password else url
+        raise ImproperlyConfigured(
+            f"{name}={shown!r} is not a Redis URL: {problem}. "
+            "Expected redis://[:password@]host[:port][/database], for example redis://127.0.0.1:6379/0."
+        )
+    return url
+
+
 def _redis_url_with_db(url: str, offset: int) -> str:
     """`redis://host:port/n` -> the same server, database n + offset."""
     parts = urlsplit(url)
     path = parts.path.strip("/")
-    db = int(path) if path.isdigit() else 0
+    db = int(path) if path else 0
     return urlunsplit((parts.scheme, parts.netloc, f"/{db + offset}", parts.query, parts.fragment))
 
 
 def _local_secret_key(path: Path) -> str:
-    """Generate the development key once; every process started later reads the same file."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        # Another process may have created the file an instant ago and not written it yet.
-        for _ in range(50):
-            key = path.read_text().strip()
-            if key:
-                return key
-            import time
+    """Generate the development key once; every process started later, or at the same instant, reads the same one.
 
-            time.sleep(0.02)
-        raise ImproperlyConfigured(
-            f"{path} exists but is empty; delete it to generate a new development key."
-        ) from None
-    key = secrets.token_urlsafe(50)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
+    The key is written to a private temporary file first and then hard-linked into place: linking fails if the
+    file exists, so of two processes starting together exactly one wins, and nobody ever reads a half-written key.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process linked its key first: use that one
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty; delete it and a new development key is generated.")
     return key
 
 
@@ -132,6 +159,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # libpq waits forever for an unreachable server by default; /healthz and requests must fail instead.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -143,10 +173,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Redis: three databases, so flushing the cache can never drop queued tasks --------------------------------------
-REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
-CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default=_redis_url_with_db(REDIS_URL, 0))
-CHANNELS_REDIS_URL = env.str("CHANNELS_REDIS_URL", default=_redis_url_with_db(REDIS_URL, 1))
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_redis_url_with_db(REDIS_URL, 2))
+REDIS_URL = _redis_url("REDIS_URL", env.str("REDIS_URL", default="redis://127.0.0.1:6379/0"))
+CACHE_REDIS_URL = _redis_url("CACHE_REDIS_URL", env.str("CACHE_REDIS_URL", default=_redis_url_with_db(REDIS_URL, 0)))
+CHANNELS_REDIS_URL = _redis_url(
+    "CHANNELS_REDIS_URL", env.str("CHANNELS_REDIS_URL", default=_redis_url_with_db(REDIS_URL, 1))
+)
+CELERY_BROKER_URL = _redis_url(
+    "CELERY_BROKER_URL", env.str("CELERY_BROKER_URL", default=_redis_url_with_db(REDIS_URL, 2))
+)
 
 CACHES = {
     "default": {
@@ -194,8 +228,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".run" / "celerybeat-schedule")
 )
-HEARTBEAT_SECONDS = 10
-HEARTBEAT_STALE_SECONDS = 30
+# Worker and beat write a heartbeat every HEARTBEAT_SECONDS; /healthz calls one down after HEARTBEAT_STALE_SECONDS.
+HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=10)
+HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=30)
 
 LIVE_POLL_SECONDS = env.int("LIVE_POLL_SECONDS", default=10)
 GUILD_SYNC_MINUTES = env.int("GUILD_SYNC_MINUTES", default=10)
