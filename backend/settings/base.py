@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.organizations",
     "backend.tournaments",
+    "backend.drafts",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +205,8 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [CHANNELS_REDIS_URL]},
     }
 }
+# A draft broadcast that takes longer is given up (and logged): watchers re-sync by snapshot, the POST answers.
+DRAFT_BROADCAST_TIMEOUT_SECONDS = env.float("DRAFT_BROADCAST_TIMEOUT_SECONDS", default=1.0)
 
 # --- Celery ---------------------------------------------------------------------------------------------------------
 CELERY_RESULT_BACKEND = None
