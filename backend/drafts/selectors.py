@@ -64,12 +64,10 @@ def current_round_of(rounds: list[DraftRound], state: str) -> DraftRound | None:
     return next((draft_round for draft_round in rounds if draft_round.choice_id is None), None)
 
 
-def teams_data(tournament_id: int, *, team_id: int | None = None) -> list[dict[str, Any]]:
-    """The tournament's teams (or the one) as the contract shapes them, in two queries."""
+def teams_data(tournament_id: int) -> list[dict[str, Any]]:
+    """The tournament's teams as the contract shapes them, in two queries."""
     teams = Team.objects.filter(tournament_id=tournament_id)
     members = TeamMember.objects.filter(tournament_id=tournament_id)
-    if team_id is not None:
-        teams, members = teams.filter(pk=team_id), members.filter(team_id=team_id)
     member_ids: dict[int, list[int]] = defaultdict(list)
     for member_team_id, user_id in members.order_by("user_id").values_list("team_id", "user_id"):
         member_ids[member_team_id].append(user_id)
@@ -92,11 +90,18 @@ def teams_data(tournament_id: int, *, team_id: int | None = None) -> list[dict[s
     ]
 
 
-def team_data(tournament_id: int, team_id: int | None) -> dict[str, Any] | None:
-    if team_id is None:
-        return None
-    found = teams_data(tournament_id, team_id=team_id)
-    return found[0] if found else None
+def team_data(team: Team) -> dict[str, Any]:
+    """One team as the contract shapes it, in one query (the captain is always a member, so counts once)."""
+    members = list(TeamMember.objects.filter(team=team).order_by("user_id").values_list("user_id", "user__mmr"))
+    return {
+        "id": team.pk,
+        "tournament": team.tournament_id,
+        "name": team.name,
+        "captain": team.captain_id,
+        "members": [user_id for user_id, _ in members],
+        "draft_order": team.draft_order,
+        "total_mmr": sum(mmr for _, mmr in members),
+    }
 
 
 def available_players(tournament_id: int) -> QuerySet[User]:
@@ -117,9 +122,13 @@ def draft_snapshot(draft_id: int) -> dict[str, Any] | None:
     return draft_snapshot_of(draft)
 
 
-def draft_snapshot_of(draft: Mapping[str, Any]) -> dict[str, Any]:
-    """The snapshot of a draft given its own fields (id, tournament_id, style, state, seq), in four queries."""
-    rounds = list(draft_rounds(draft["id"]))
+def draft_snapshot_of(draft: Mapping[str, Any], rounds: list[DraftRound] | None = None) -> dict[str, Any]:
+    """The snapshot of a draft given its own fields (id, tournament_id, style, state, seq), in four queries.
+
+    `rounds`: the draft's rounds in pick order when the caller has them already (three queries then).
+    """
+    if rounds is None:
+        rounds = list(draft_rounds(draft["id"]))
     current = current_round_of(rounds, draft["state"])
     tournament_id = draft["tournament_id"]
     players = available_players(tournament_id).order_by("id").values(*PUBLIC_FIELDS)

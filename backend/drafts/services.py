@@ -25,6 +25,7 @@ from backend.drafts import broadcast
 from backend.drafts.models import TEAM_SIZE, Draft, DraftEvent, DraftEventType, DraftRound, DraftState, DraftStyle
 from backend.drafts.selectors import (
     available_players,
+    current_round_of,
     draft_fields,
     draft_snapshot_of,
     event_message,
@@ -227,15 +228,6 @@ class PickResult:
     snapshot: dict[str, Any] | None  # the draft after the pick, when the service built it anyway (the last pick)
 
 
-def _current_round(draft: Draft) -> DraftRound | None:
-    return (
-        DraftRound.objects.filter(draft=draft, choice__isnull=True)
-        .select_related("team")
-        .order_by("pick_number")
-        .first()
-    )
-
-
 def _check_player(tournament_id: int, player_id: int) -> None:
     """Registered, not a captain, on no team: one query."""
     player = (
@@ -266,7 +258,9 @@ def draft_pick(
     draft = lock_draft(draft_id)
     if draft.state != DraftState.ACTIVE:
         raise Conflict("This draft is complete.", code="draft_not_active")
-    current = _current_round(draft)
+    # Every round in one query (a few dozen rows): the current one, the next, and the snapshot at completion.
+    rounds = list(DraftRound.objects.filter(draft=draft).select_related("team").order_by("pick_number"))
+    current = current_round_of(rounds, draft.state)
     if current is None or current.team is None:
         raise Conflict("This draft has no round left to pick.", code="draft_not_active")
     if round_id is not None and round_id != current.pk:
@@ -281,25 +275,35 @@ def draft_pick(
     current.choice_id = player_id
     current.picked_at = timezone.now()
     current.save(update_fields=["choice", "picked_at"])
-    TeamMember(team=current.team, user_id=player_id).save()
-
-    following = DraftRound.objects.filter(draft=draft, pick_number=current.pick_number + 1).first()
-    if following is not None and not available_players(draft.tournament_id).exists():
-        following = None  # players ran out (withdrawn during the draft): the draft is complete
-    if following is not None and draft.style == DraftStyle.SHUFFLE:
-        _decide_shuffle_round(following, draft.tournament_id, roll)
-    _emit(
-        draft, DraftEventType.PICK, actor, _change(current, team_data(draft.tournament_id, current.team_id), following)
+    # bulk_create: TeamMember.save() would load the team's tournament again; the pick knows it.
+    TeamMember.objects.bulk_create(
+        [TeamMember(team=current.team, tournament_id=draft.tournament_id, user_id=player_id)]
     )
 
-    snapshot = None
+    following = next((later for later in rounds if later.pick_number == current.pick_number + 1), None)
+    if following is not None and not available_players(draft.tournament_id).exists():
+        following = None  # players ran out (withdrawn during the draft): the draft is complete
     if following is None:
-        draft.state = DraftState.COMPLETED
-        tournament_state_move(tournament=draft.tournament, state=TournamentState.IN_PROGRESS)
-        snapshot = draft_snapshot_of(draft_fields(draft) | {"seq": draft.seq + 1})
-        _emit(draft, DraftEventType.COMPLETED, actor, _change(None, None, None) | {"draft": snapshot})
-    draft.save(update_fields=["seq", "state"])
+        return _complete(draft, actor, current, rounds)
+    if draft.style == DraftStyle.SHUFFLE:
+        _decide_shuffle_round(following, draft.tournament_id, roll)
+    _emit(draft, DraftEventType.PICK, actor, _change(current, team_data(current.team), following))
+    draft.save(update_fields=["seq"])
     logger.info("%s picked %s in round %s of draft %s", actor, player_id, current.pick_number, draft.pk)
+    return PickResult(draft, None)
+
+
+def _complete(draft: Draft, actor: User, last: DraftRound, rounds: list[DraftRound]) -> PickResult:
+    """Emit the last pick and the completion in the pick's transaction. Precondition: the draft lock."""
+    draft.state = DraftState.COMPLETED
+    tournament_state_move(tournament=draft.tournament, state=TournamentState.IN_PROGRESS)
+    # The completion carries the whole draft; its teams also give the pick event its team, at no extra query.
+    snapshot = draft_snapshot_of(draft_fields(draft) | {"seq": draft.seq + 2}, rounds)
+    team = next(team for team in snapshot["teams"] if team["id"] == last.team_id)
+    _emit(draft, DraftEventType.PICK, actor, _change(last, team, None))
+    _emit(draft, DraftEventType.COMPLETED, actor, _change(None, None, None) | {"draft": snapshot})
+    draft.save(update_fields=["seq", "state"])
+    logger.info("%s picked %s in the last round of draft %s: complete", actor, last.choice_id, draft.pk)
     return PickResult(draft, snapshot)
 
 
@@ -334,7 +338,7 @@ def draft_undo(*, actor: User, draft_id: int) -> Draft:
         draft,
         DraftEventType.UNDO,
         actor,
-        _change(last, team_data(draft.tournament_id, last.team_id), last) | {"player": player_id},
+        _change(last, team_data(last.team), last) | {"player": player_id},
     )
     draft.save(update_fields=["seq", "state"])
     logger.info("%s undid pick %s (player %s) of draft %s", actor, last.pick_number, player_id, draft.pk)
