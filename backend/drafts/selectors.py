@@ -114,6 +114,12 @@ def public_user(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "steam_id": None if steam_id is None else str(steam_id)}
 
 
+def player_data(user_id: int) -> dict[str, Any] | None:
+    """A player as `available_players` lists them (an undo puts them back there)."""
+    row = User.objects.filter(pk=user_id).values(*PUBLIC_FIELDS).first()
+    return None if row is None else public_user(row)
+
+
 def draft_snapshot(draft_id: int) -> dict[str, Any] | None:
     """The whole draft as `GET drafts/{id}/` answers it (None if there is no such draft), in five queries."""
     draft = Draft.objects.filter(pk=draft_id).values("id", "tournament_id", "style", "state", "seq").first()

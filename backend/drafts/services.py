@@ -29,6 +29,7 @@ from backend.drafts.selectors import (
     draft_fields,
     draft_snapshot_of,
     event_message,
+    player_data,
     round_data,
     team_data,
 )
@@ -338,7 +339,7 @@ def draft_undo(*, actor: User, draft_id: int) -> Draft:
         draft,
         DraftEventType.UNDO,
         actor,
-        _change(last, team_data(last.team), last) | {"player": player_id},
+        _change(last, team_data(last.team), last) | {"player": player_data(player_id)},
     )
     draft.save(update_fields=["seq", "state"])
     logger.info("%s undid pick %s (player %s) of draft %s", actor, last.pick_number, player_id, draft.pk)
