@@ -39,7 +39,7 @@ if settings.TEST_LOGIN_ENABLED:
 urlpatterns = [
     path("api/", include(api_patterns)),
     re_path(r"^api/", api_not_found),
-    path("auth/", include("social_django.urls", namespace="social")),
+    path("auth/", include("backend.accounts.urls", namespace="social")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -77,6 +77,14 @@ def api() -> APIClient:
     return APIClient()
 
 
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A private Redis on a free port that the test may stop and start again; never the shared one."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
 # --- organizations and tournaments: the roles of the permission matrix ----------------------------------------------
 
 
@@ -126,11 +134,3 @@ def captain(tournament: Tournament) -> User:
     user = UserFactory(username="captain")
     TeamFactory(tournament=tournament, captain=user, name="Captain's team", draft_order=1)
     return user
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    """A private Redis on a free port that the test may stop and start again; never the shared one."""
-    server = RedisServer().start()
-    yield server
-    server.stop()

@@ -123,7 +123,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "social_django.middleware.SocialAuthExceptionMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -253,7 +252,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 SOCIAL_AUTH_DISCORD_KEY = env.str("SOCIAL_AUTH_DISCORD_KEY", default="")
 SOCIAL_AUTH_DISCORD_SECRET = env.str("SOCIAL_AUTH_DISCORD_SECRET", default="")
-SOCIAL_AUTH_DISCORD_SCOPE = ["identify", "email"] + (["guilds.members.read"] if DISCORD_GUILD_ID else [])
+# The scope (identify, email, and guilds.members.read with a guild) is decided per request by
+# backend.accounts.discord.DiscordOAuth2.get_scope. Sign-in failures are answered by backend.accounts.views.
+SOCIAL_AUTH_REQUESTS_TIMEOUT = 5
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = HTTPS
@@ -261,16 +262,14 @@ SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/"
 SOCIAL_AUTH_LOGIN_ERROR_URL = "/auth/error/"
 SOCIAL_AUTH_RAISE_EXCEPTIONS = False
 SOCIAL_AUTH_ALLOWED_REDIRECT_HOSTS = ALLOWED_HOSTS
+# Users are matched by Discord id only (never by username or e-mail), and no OAuth token is stored
+# (social-core's social_user/associate_user/load_extra_data steps are replaced by sign_in_user).
 SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.social_details",
     "social_core.pipeline.social_auth.social_uid",
     "social_core.pipeline.social_auth.auth_allowed",
     "backend.accounts.pipeline.fetch_guild_member",
-    "social_core.pipeline.social_auth.social_user",
-    "backend.accounts.pipeline.user_by_discord_id",
-    "backend.accounts.pipeline.create_or_update_user",
-    "social_core.pipeline.social_auth.associate_user",
-    "social_core.pipeline.social_auth.load_extra_data",
+    "backend.accounts.pipeline.sign_in_user",
 )
 LOGIN_URL = "/auth/login/discord/"
 

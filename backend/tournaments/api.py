@@ -23,6 +23,7 @@ from backend.organizations.permissions import (
 from backend.tournaments import selectors, services
 from backend.tournaments.models import Game, GameStatus, Team, Tournament, TournamentState, TournamentType
 from backend.tournaments.serializers import (
+    SMALL_INT_MAX,
     GameCreateSerializer,
     GameSerializer,
     GameUpdateSerializer,
@@ -248,7 +249,7 @@ class GameFilter(filters.FilterSet):
     tournament = IdFilter(field_name="tournament")
     team = IdFilter(method="filter_team", help_text="Games this team id plays, radiant or dire")
     status = filters.ChoiceFilter(choices=GameStatus.choices)
-    round = filters.NumberFilter(field_name="round")
+    round = IdFilter(field_name="round", max_value=SMALL_INT_MAX)
 
     class Meta:
         model = Game
