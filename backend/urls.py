@@ -8,6 +8,7 @@ from backend.accounts import testlogin
 from backend.accounts.api import LogoutView, UserViewSet
 from backend.core.errors import api_not_found
 from backend.core.views import Ping, healthz
+from backend.drafts.urls import draft_patterns
 from backend.live.api import LiveMatchList
 from backend.matches.api import MatchViewSet
 from backend.organizations.api import OrganizationViewSet
@@ -31,6 +32,7 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    *draft_patterns,
     *router.urls,
 ]
 if settings.TEST_LOGIN_ENABLED:

@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "backend.steam",
     "backend.matches",
     "backend.live",
+    "backend.drafts",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +234,8 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [CHANNELS_REDIS_URL]},
     }
 }
+# A draft broadcast that takes longer is given up (and logged): watchers re-sync by snapshot, the POST answers.
+DRAFT_BROADCAST_TIMEOUT_SECONDS = env.float("DRAFT_BROADCAST_TIMEOUT_SECONDS", default=1.0)
 
 # Threads per web worker process that run Django's HTTP requests (asgi/application.py).
 WEB_THREADS = env.int("WEB_THREADS", default=4)
