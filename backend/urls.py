@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from backend.accounts import testlogin
@@ -9,6 +9,7 @@ from backend.accounts.api import LogoutView, UserViewSet
 from backend.core.errors import api_not_found
 from backend.core.views import healthz
 from backend.organizations.api import OrganizationViewSet
+from backend.pages import views as pages
 from backend.tournaments.api import GameViewSet, TeamViewSet, TournamentViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -22,8 +23,8 @@ router.register("games", GameViewSet, basename="game")
 api_patterns = [
     path("auth/logout/", LogoutView.as_view(), name="logout"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("docs/", pages.docs, name="docs"),
+    path("redoc/", pages.redoc, name="redoc"),
     *router.urls,
 ]
 if settings.TEST_LOGIN_ENABLED:
@@ -40,6 +41,7 @@ urlpatterns = [
     path("auth/", include("backend.accounts.urls", namespace="social")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("", include("backend.pages.urls")),
 ]
 
 handler500 = "backend.core.errors.server_error"

@@ -111,10 +111,12 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.organizations",
     "backend.tournaments",
+    "backend.pages",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -323,6 +325,41 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy (django-csp): scripts and styles from this site only, never inline; images also from the
+# Discord and Steam CDNs (avatars); connections to this site, its WebSockets included. The Redoc page alone relaxes
+# style-src (see backend.pages.views.redoc).
+_WEBSOCKET_SOURCES = [
+    f"{scheme}://{'*' + host if host.startswith('.') else host}:*"
+    for host in ALLOWED_HOSTS
+    if host != "*"
+    for scheme in (("wss",) if HTTPS else ("ws", "wss"))
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": [
+            "'self'",
+            "data:",
+            "https://cdn.discordapp.com",
+            "https://media.discordapp.net",
+            "https://avatars.steamstatic.com",
+            "https://avatars.cloudflare.steamstatic.com",
+            "https://steamcdn-a.akamaihd.net",
+            "https://cdn.cloudflare.steamstatic.com",
+            "https://cdn.steamstatic.com",
+        ],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'", *_WEBSOCKET_SOURCES],
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Static files, i18n ---------------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
