@@ -8,7 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")
 
 app = Celery("dtx")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.include = ["workers.tasks.core"]
+app.conf.include = ["workers.tasks.core", "workers.tasks.notifications"]
 
 from workers import heartbeat, schedule  # noqa: E402,F401  (signal handlers and the beat schedule)
 

@@ -244,6 +244,14 @@ STEAM_CALLS_PER_SECOND = env.float("STEAM_CALLS_PER_SECOND", default=1.0)
 DISCORD_API_BASE_URL = env.str("DISCORD_API_BASE_URL", default="https://discord.com").rstrip("/")
 DISCORD_GUILD_ID = env.str("DISCORD_GUILD_ID", default="")
 DISCORD_WEBHOOK_URL = env.str("DISCORD_WEBHOOK_URL", default="")
+# A failed webhook post is retried after DISCORD_WEBHOOK_RETRY_SECONDS, doubling each time, at most N times.
+DISCORD_WEBHOOK_RETRY_SECONDS = env.float("DISCORD_WEBHOOK_RETRY_SECONDS", default=5.0)
+DISCORD_WEBHOOK_MAX_RETRIES = env.int("DISCORD_WEBHOOK_MAX_RETRIES", default=5)
+DISCORD_WEBHOOK_TIMEOUT_SECONDS = env.float("DISCORD_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# The site's public address (https://dtx.example.org), for links in Discord posts; relative links when empty.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+# A notification that takes longer to reach the channel layer is given up (and logged); the caller never waits more.
+NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=1.0)
 
 AUTHENTICATION_BACKENDS = [
     "backend.accounts.discord.DiscordOAuth2",
