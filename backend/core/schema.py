@@ -15,12 +15,13 @@ class ErrorSerializer(serializers.Serializer[Any]):
 class ValidationErrorSerializer(ErrorSerializer):
     errors = serializers.DictField(  # type: ignore[assignment]  # a declared field, popped from the class body
         child=serializers.ListField(child=serializers.CharField()),
+        required=False,  # a body that is not JSON at all (code parse_error) has no fields to name
         help_text="Messages by field name; `non_field_errors` for the request as a whole.",
     )
 
 
 ERROR_DESCRIPTIONS: dict[str, tuple[type[ErrorSerializer], str]] = {
-    "400": (ValidationErrorSerializer, "Invalid input; `errors` names the fields."),
+    "400": (ValidationErrorSerializer, "Invalid input; `errors` names the fields (absent when the body is not JSON)."),
     "401": (ErrorSerializer, "Not signed in, or the token is invalid."),
     "403": (ErrorSerializer, "Signed in, but not allowed to do this."),
     "404": (ErrorSerializer, "No such object (or page)."),

@@ -10,6 +10,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from backend.accounts.models import User
+from backend.core.cache import CachedReadMixin
+from backend.core.filters import IdFilter
 from backend.organizations import selectors, services
 from backend.organizations.models import Organization
 from backend.organizations.permissions import OrganizationPermission
@@ -17,8 +19,8 @@ from backend.organizations.serializers import OrganizationSerializer, Organizati
 
 
 class OrganizationFilter(filters.FilterSet):
-    admin = filters.NumberFilter(field_name="admins", help_text="Organizations this user id administers")
-    staff = filters.NumberFilter(field_name="staff", help_text="Organizations this user id is staff of")
+    admin = IdFilter(field_name="admins", help_text="Organizations this user id administers")
+    staff = IdFilter(field_name="staff", help_text="Organizations this user id is staff of")
 
     class Meta:
         model = Organization
@@ -26,6 +28,7 @@ class OrganizationFilter(filters.FilterSet):
 
 
 class OrganizationViewSet(
+    CachedReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -14,6 +14,7 @@ def user_ids(**kwargs: Any) -> IdField:
 
 
 class OrganizationSerializer(serializers.ModelSerializer[Organization]):
+    logo = serializers.CharField(read_only=True, help_text="The logo's URL, or empty")  # "" is not a "uri"
     admins: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True, help_text="User ids"
     )

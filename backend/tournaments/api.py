@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer, Serializer
 
 from backend.accounts.models import User
+from backend.core.cache import CachedReadMixin
 from backend.core.filters import IdFilter
 from backend.organizations.permissions import (
     OrganizationContentPermission,
@@ -23,6 +24,7 @@ from backend.organizations.permissions import (
 from backend.tournaments import selectors, services
 from backend.tournaments.models import Game, GameStatus, Team, Tournament, TournamentState, TournamentType
 from backend.tournaments.serializers import (
+    SMALL_INT_MAX,
     GameCreateSerializer,
     GameSerializer,
     GameUpdateSerializer,
@@ -82,6 +84,7 @@ class TournamentFilter(filters.FilterSet):
 
 
 class TournamentViewSet(
+    CachedReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -191,6 +194,7 @@ class TeamFilter(filters.FilterSet):
 
 
 class TeamViewSet(
+    CachedReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -248,7 +252,7 @@ class GameFilter(filters.FilterSet):
     tournament = IdFilter(field_name="tournament")
     team = IdFilter(method="filter_team", help_text="Games this team id plays, radiant or dire")
     status = filters.ChoiceFilter(choices=GameStatus.choices)
-    round = filters.NumberFilter(field_name="round")
+    round = IdFilter(field_name="round", max_value=SMALL_INT_MAX)
 
     class Meta:
         model = Game
@@ -259,6 +263,7 @@ class GameFilter(filters.FilterSet):
 
 
 class GameViewSet(
+    CachedReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -251,3 +251,19 @@ def test_unknown_ids_in_paths_are_json_404s():
         response = client.get(url)
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/organizations/?staff=-22146769219893989376",
+        "/api/organizations/?admin=99999999999999999999",
+        "/api/games/?round=99999999999",
+        "/api/teams/?player=1e400",
+    ],
+)
+def test_out_of_range_filter_values_are_400_not_a_database_error(url):
+    """Found by fuzzing: SQLite cannot bind an integer past 64 bits, so the filter must refuse it first."""
+    response = client_for(None).get(url)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
