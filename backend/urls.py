@@ -8,6 +8,7 @@ from backend.accounts import testlogin
 from backend.accounts.api import LogoutView, UserViewSet
 from backend.core.errors import api_not_found
 from backend.core.views import Ping, healthz
+from backend.drafts.urls import draft_patterns
 from backend.organizations.api import OrganizationViewSet
 from backend.pages import views as pages
 from backend.tournaments.api import GameViewSet, TeamViewSet, TournamentViewSet
@@ -26,6 +27,7 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", pages.docs, name="docs"),
     path("redoc/", pages.redoc, name="redoc"),
+    *draft_patterns,
     *router.urls,
 ]
 if settings.TEST_LOGIN_ENABLED:

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.organizations",
     "backend.tournaments",
+    "backend.drafts",
     "backend.pages",
 ]
 
@@ -224,6 +225,8 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [CHANNELS_REDIS_URL]},
     }
 }
+# A draft broadcast that takes longer is given up (and logged): watchers re-sync by snapshot, the POST answers.
+DRAFT_BROADCAST_TIMEOUT_SECONDS = env.float("DRAFT_BROADCAST_TIMEOUT_SECONDS", default=1.0)
 
 # Threads per web worker process that run Django's HTTP requests (asgi/application.py).
 WEB_THREADS = env.int("WEB_THREADS", default=8)
