@@ -118,3 +118,16 @@ def _your_turn(draft_id: int, tournament_id: int, draft_round: dict[str, Any], c
         WEBHOOK_TASK,
         f"Pick {draft_round.get('pick_number')}: {who}, it is your turn. {_absolute(draft_path(draft_id))}",
     )
+
+
+def on_draft_event(*, draft_id: int, tournament_id: int, event_type: str, data: dict[str, Any]) -> None:
+    """The one call the draft code makes per event it emits (inside its transaction; everything leaves after commit).
+
+    `draft.started` tells the players the draft is on; every event that leaves a current round with a captain
+    (started, pick, undo, style changed) tells that captain it is their turn.
+    """
+    if event_type == "draft.started":
+        notify_draft_started(draft_id=draft_id, tournament_id=tournament_id)
+    current = data.get("current_round")
+    if event_type != "draft.completed" and isinstance(current, dict):
+        notify_your_turn(draft_id=draft_id, tournament_id=tournament_id, round=current)
