@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Screenshots of the pages for the README: docs/home.png, docs/tournament.png and docs/home-phone.png.
+"""Screenshots of the pages for the README: docs/home.png, docs/tournament.png, docs/draft.png, docs/home-phone.png.
 
 Builds a throwaway SQLite database with the demo data, serves it with uvicorn on a free port and photographs the
 pages with headless Chromium (Debian's package; set CHROMIUM to use another). Redis comes from REDIS_URL
@@ -71,7 +71,7 @@ def main() -> None:
     try:
         wait_for(f"{url}/healthz")
         tournaments = requests.get(f"{url}/api/tournaments/?page_size=200", timeout=10).json()["results"]
-        shown = max(tournaments, key=lambda tournament: (len(tournament["teams"]), tournament["state"] == "completed"))
+        shown = max(tournaments, key=lambda tournament: (tournament["state"] == "completed", len(tournament["teams"])))
         DOCS.mkdir(exist_ok=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -81,8 +81,12 @@ def main() -> None:
             page = desktop.new_page()
             page.goto("/")
             page.screenshot(path=str(DOCS / "home.png"), full_page=True)
+            live_draft = page.locator("[data-draft-id]").first.get_attribute("data-draft-id")
             page.goto(f"/tournaments/{shown['id']}/")
             page.screenshot(path=str(DOCS / "tournament.png"), full_page=True)
+            page.goto(f"/drafts/{live_draft}/")
+            page.locator("#draft-board[data-connection=live]").wait_for(timeout=15000)
+            page.screenshot(path=str(DOCS / "draft.png"), full_page=True)
             phone = browser.new_context(base_url=url, viewport={"width": 390, "height": 844}, device_scale_factor=1)
             page = phone.new_page()
             page.goto("/")
@@ -92,7 +96,7 @@ def main() -> None:
         server.terminate()
         server.wait(10)
         shutil.rmtree(work, ignore_errors=True)
-    for name in ("home.png", "tournament.png", "home-phone.png"):
+    for name in ("home.png", "tournament.png", "draft.png", "home-phone.png"):
         print(f"docs/{name}")
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from backend.accounts.models import User
 from backend.tournaments.models import Game, GameStatus, Team, Tournament, TournamentState
@@ -126,3 +126,31 @@ def tournament_page(tournament_id: int) -> TournamentPage | None:
         standings=ranked,
         draft_id=draft_id_of(tournament.pk),
     )
+
+
+def draft_board(draft_id: int, viewer: Any) -> dict[str, Any] | None:
+    """What the draft board page starts from: the snapshot, every player it may name, and who is looking."""
+    from backend.accounts.serializers import PUBLIC_FIELDS
+    from backend.drafts.selectors import draft_snapshot, public_user
+    from backend.organizations.permissions import can_manage_organization_content
+
+    snapshot = draft_snapshot(draft_id)
+    if snapshot is None:
+        return None
+    tournament = Tournament.objects.select_related("organization").get(pk=snapshot["tournament"])
+    people = (
+        User.objects.filter(Q(registered_tournaments=tournament.pk) | Q(team_memberships__tournament=tournament.pk))
+        .distinct()
+        .order_by("id")
+        .values(*PUBLIC_FIELDS)
+    )
+    signed_in = bool(viewer.is_authenticated)
+    return {
+        "tournament": tournament,
+        "snapshot": snapshot,
+        "players": [public_user(row) for row in people],
+        "viewer": {
+            "id": viewer.pk if signed_in else None,
+            "can_manage": signed_in and can_manage_organization_content(viewer, tournament.organization_id),
+        },
+    }

@@ -23,9 +23,9 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def tournament_detail(request: HttpRequest, tournament_id: int) -> HttpResponse:
+def tournament_detail(request: HttpRequest, tournament_id: str) -> HttpResponse:
     """A tournament's players, teams, games, draft and results."""
-    page = selectors.tournament_page(tournament_id)
+    page = selectors.tournament_page(int(tournament_id))
     if page is None:
         raise Http404("No such tournament.")
     return render(request, "pages/tournament.html", {"page": page, "tournament": page.tournament})
@@ -42,3 +42,11 @@ _redoc: Any = SpectacularRedocView.as_view(url_name="schema", template_name="pag
 redoc = csp_update({"style-src": ["'unsafe-inline'"], "img-src": ["https://cdn.redoc.ly"], "worker-src": ["blob:"]})(
     _redoc
 )
+
+
+def draft_board(request: HttpRequest, draft_id: str) -> HttpResponse:
+    """The live draft board: rendered from the draft's snapshot, then kept current by /ws/drafts/{id}/."""
+    board = selectors.draft_board(int(draft_id), request.user)
+    if board is None:
+        raise Http404("No such draft.")
+    return render(request, "pages/draft.html", board)

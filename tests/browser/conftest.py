@@ -82,32 +82,38 @@ class Tab:
         return [*reported, *logged]
 
 
+def open_tab_on(browser, server: AsgiServer, user=None, viewport: dict | None = None) -> Tab:
+    """A Tab in a fresh browser context on `server`, signed in as `user` (a User) when given."""
+    context = browser.new_context(base_url=server.url, viewport=viewport or {"width": 1280, "height": 900})
+    context.add_init_script(WATCH_CSP)
+    if user is not None:
+        context.add_cookies(session_cookies(server, user.pk))
+    page = context.new_page()
+    tab = Tab(page=page)
+    page.on("console", lambda message: tab.console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: tab.errors.append(str(error)))
+
+    def on_dialog(dialog) -> None:
+        tab.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    return tab
+
+
 @pytest.fixture
 def open_tab(browser, server) -> Iterator[Callable[..., Tab]]:
     """open_tab(user=None) -> a Tab in a fresh browser context, signed in as `user` (a User) when given."""
-    contexts = []
+    tabs: list[Tab] = []
 
     def open_tab(user=None, viewport: dict | None = None) -> Tab:
-        context = browser.new_context(base_url=server.url, viewport=viewport or {"width": 1280, "height": 900})
-        contexts.append(context)
-        context.add_init_script(WATCH_CSP)
-        if user is not None:
-            context.add_cookies(session_cookies(server, user.pk))
-        page = context.new_page()
-        tab = Tab(page=page)
-        page.on("console", lambda message: tab.console.append(f"{message.type}: {message.text}"))
-        page.on("pageerror", lambda error: tab.errors.append(str(error)))
-
-        def on_dialog(dialog) -> None:
-            tab.dialogs.append(dialog.message)
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
+        tab = open_tab_on(browser, server, user, viewport)
+        tabs.append(tab)
         return tab
 
     yield open_tab
-    for context in contexts:
-        context.close()
+    for tab in tabs:
+        tab.page.context.close()  # type: ignore[attr-defined]
 
 
 def session_cookies(server: AsgiServer, user_pk: int) -> list[dict]:
