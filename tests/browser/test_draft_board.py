@@ -41,11 +41,12 @@ def board_state(tab) -> dict:
     return tab.page.evaluate(
         """() => {
           const board = document.getElementById("draft-board");
+          const ids = (nodes) => [...nodes].map((el) => Number(el.dataset.userId)).sort((a, b) => a - b);
           const teams = {};
           for (const box of board.querySelectorAll("[data-testid=teams] [data-team-id]")) {
-            teams[box.dataset.teamId] = [...box.querySelectorAll("[data-user-id]")].map((el) => Number(el.dataset.userId)).sort((a, b) => a - b);
+            teams[box.dataset.teamId] = ids(box.querySelectorAll("[data-user-id]"));
           }
-          const available = [...board.querySelectorAll("[data-testid=available] [data-user-id]")].map((el) => Number(el.dataset.userId)).sort((a, b) => a - b);
+          const available = ids(board.querySelectorAll("[data-testid=available] [data-user-id]"));
           const current = board.querySelector("[data-testid=rounds] [aria-current=step]");
           return {seq: Number(board.dataset.seq), state: board.dataset.state, teams, available,
                   current: current ? Number(current.dataset.roundId) : null};
