@@ -126,10 +126,12 @@ INSTALLED_APPS = [
     "backend.matches",
     "backend.live",
     "backend.drafts",
+    "backend.pages",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -283,6 +285,14 @@ STEAM_READ_TIMEOUT_SECONDS = 10.0
 DISCORD_API_BASE_URL = env.str("DISCORD_API_BASE_URL", default="https://discord.com").rstrip("/")
 DISCORD_GUILD_ID = env.str("DISCORD_GUILD_ID", default="")
 DISCORD_WEBHOOK_URL = env.str("DISCORD_WEBHOOK_URL", default="")
+# A failed webhook post is retried after DISCORD_WEBHOOK_RETRY_SECONDS, doubling each time, at most N times.
+DISCORD_WEBHOOK_RETRY_SECONDS = env.float("DISCORD_WEBHOOK_RETRY_SECONDS", default=5.0)
+DISCORD_WEBHOOK_MAX_RETRIES = env.int("DISCORD_WEBHOOK_MAX_RETRIES", default=5)
+DISCORD_WEBHOOK_TIMEOUT_SECONDS = env.float("DISCORD_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# The site's public address (https://dtx.example.org), for links in Discord posts; relative links when empty.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+# A notification that takes longer to reach the channel layer is given up (and logged); the caller never waits more.
+NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=1.0)
 
 AUTHENTICATION_BACKENDS = [
     "backend.accounts.discord.DiscordOAuth2",
@@ -364,6 +374,41 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy (django-csp): scripts and styles from this site only, never inline; images also from the
+# Discord and Steam CDNs (avatars); connections to this site, its WebSockets included. The Redoc page alone relaxes
+# style-src (see backend.pages.views.redoc).
+_WEBSOCKET_SOURCES = [
+    f"{scheme}://{'*' + host if host.startswith('.') else host}:*"
+    for host in ALLOWED_HOSTS
+    if host != "*"
+    for scheme in (("wss",) if HTTPS else ("ws", "wss"))
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": [
+            "'self'",
+            "data:",
+            "https://cdn.discordapp.com",
+            "https://media.discordapp.net",
+            "https://avatars.steamstatic.com",
+            "https://avatars.cloudflare.steamstatic.com",
+            "https://steamcdn-a.akamaihd.net",
+            "https://cdn.cloudflare.steamstatic.com",
+            "https://cdn.steamstatic.com",
+        ],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'", *_WEBSOCKET_SOURCES],
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Static files, i18n ---------------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
