@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 from backend.accounts import testlogin
 from backend.accounts.api import LogoutView, UserViewSet
 from backend.core.errors import api_not_found
-from backend.core.views import healthz
+from backend.core.views import Ping, healthz
 from backend.organizations.api import OrganizationViewSet
 from backend.tournaments.api import GameViewSet, TeamViewSet, TournamentViewSet
 
@@ -21,6 +21,7 @@ router.register("games", GameViewSet, basename="game")
 
 api_patterns = [
     path("auth/logout/", LogoutView.as_view(), name="logout"),
+    path("ping/", Ping.as_view(), name="ping"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -7,7 +7,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
+import redis
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -190,12 +193,28 @@ CACHES = {
     }
 }
 
+# django-cacheops: see backend/core/cache.py for what is cached, how it is invalidated and how outages degrade.
 DISABLE_CACHE = env.bool("DISABLE_CACHE", default=False)
+CACHE_TIMEOUT_SECONDS = env.int("CACHE_TIMEOUT_SECONDS", default=60 * 60)
 CACHEOPS_ENABLED = not DISABLE_CACHE
-CACHEOPS_REDIS = {"url": CACHE_REDIS_URL, "socket_connect_timeout": 1, "socket_timeout": 2}
+CACHEOPS_REDIS = {
+    **redis.connection.parse_url(CACHE_REDIS_URL),
+    # Short: a hung Redis must cost a request a fraction of a second, then the breaker skips it.
+    "socket_connect_timeout": 0.25,
+    "socket_timeout": 1.0,
+    # One immediate retry on a dropped connection (a restarted Redis), none on a timeout.
+    "retry": Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
+}
+CACHEOPS_CLIENT_CLASS = "backend.core.cache.CacheRedis"
+CACHEOPS_PREFIX = "backend.core.cache.cacheops_prefix"
 CACHEOPS_DEGRADE_ON_FAILURE = True
-CACHEOPS_DEFAULTS = {"timeout": env.int("CACHE_TIMEOUT_SECONDS", default=60 * 60)}
-CACHEOPS: dict[str, dict[str, object]] = {}
+# Every model of the project's apps has a profile (so cacheops invalidates it on every write); nothing is cached
+# implicitly (`ops` empty): selectors cache explicitly with backend.core.cache.cached_read.
+CACHEOPS_DEFAULTS = {"timeout": CACHE_TIMEOUT_SECONDS}
+CACHEOPS: dict[str, dict[str, object]] = {
+    f"{app}.*": {"ops": (), "timeout": CACHE_TIMEOUT_SECONDS}
+    for app in ("accounts", "organizations", "tournaments", "drafts", "matches", "live")
+}
 
 CHANNEL_LAYERS = {
     "default": {
@@ -203,6 +222,9 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [CHANNELS_REDIS_URL]},
     }
 }
+
+# Threads per web worker process that run Django's HTTP requests (asgi/application.py).
+WEB_THREADS = env.int("WEB_THREADS", default=8)
 
 # --- Celery ---------------------------------------------------------------------------------------------------------
 CELERY_RESULT_BACKEND = None
@@ -216,6 +238,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # keep reconnecting through a long Redis outage instead of exiting
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_timeout": 5,

@@ -105,7 +105,7 @@ def test_processes_started_together_with_debug_share_one_generated_secret_key(tm
         subprocess.Popen(
             [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        for _ in range(4)
+        for _ in range(3)
     ]
     time.sleep(0.5)  # let the interpreters reach the wait loop; not an assertion
     go.touch()
