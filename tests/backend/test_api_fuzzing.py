@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 
 from backend.tournaments import demo
 from tests.factories import UserFactory
-from tests.processes import BIN, ROOT, AsgiServer, process_env, running
+from tests.processes import BIN, AsgiServer, process_env, running
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +61,7 @@ def test_domain_api_survives_fuzzing_and_matches_its_schema(transactional_db, tm
                 "--report-json-path",
                 str(report),
             ],
-            cwd=ROOT,
+            cwd=tmp_path,  # schemathesis keeps a cache directory in its working directory
             capture_output=True,
             text=True,
             timeout=120,
