@@ -2,7 +2,7 @@
 
 uvicorn runs `asgi.application:application` in WEB_CONCURRENCY worker processes (default 2) on
 HOST:PORT (default 0.0.0.0:8000). Inside each worker, Django's HTTP requests run in a pool of
-WEB_THREADS threads (settings; default 8) and WebSockets on Channels: the arrangement bench/serve.py
+WEB_THREADS threads (settings; default 4) and WebSockets on Channels: the arrangement bench/serve.py
 measured cheapest (see README, Performance). SIGTERM stops it gracefully: no new connections,
 open WebSockets are closed (code 1012), running requests get WEB_GRACEFUL_SECONDS (default 5) to finish.
 WEB_ACCESS_LOG=1 logs every request.

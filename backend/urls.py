@@ -9,8 +9,11 @@ from backend.accounts.api import LogoutView, UserViewSet
 from backend.core.errors import api_not_found
 from backend.core.views import Ping, healthz
 from backend.drafts.urls import draft_patterns
+from backend.live.api import LiveMatchList
+from backend.matches.api import MatchViewSet
 from backend.organizations.api import OrganizationViewSet
 from backend.pages import views as pages
+from backend.steam.api import SteamResolveView
 from backend.tournaments.api import GameViewSet, TeamViewSet, TournamentViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -20,10 +23,13 @@ router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("tournaments", TournamentViewSet, basename="tournament")
 router.register("teams", TeamViewSet, basename="team")
 router.register("games", GameViewSet, basename="game")
+router.register("matches", MatchViewSet, basename="match")
 
 api_patterns = [
     path("auth/logout/", LogoutView.as_view(), name="logout"),
     path("ping/", Ping.as_view(), name="ping"),
+    path("steam/resolve/", SteamResolveView.as_view(), name="steam-resolve"),
+    path("live/", LiveMatchList.as_view(), name="live-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", pages.docs, name="docs"),
     path("redoc/", pages.redoc, name="redoc"),

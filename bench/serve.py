@@ -194,6 +194,14 @@ ARRANGEMENTS = [
 ]
 
 
+def thread_variant(threads: int) -> Arrangement:
+    def build(port: int, workers: int) -> list[Server]:
+        args = uvicorn("asgi.application:application", port, workers, lifespan="on")
+        return [Server(args, port, {"WEB_THREADS": str(threads)})]
+
+    return Arrangement(f"uvicorn-a2wsgi-threads{threads}", f"uvicorn-a2wsgi with WEB_THREADS={threads}", 2, build)
+
+
 def server_env(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "GRANIAN_", "UVICORN_"))}
     env.update(
@@ -531,6 +539,11 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="users seeded (ids the HTTP test cycles over)")
     parser.add_argument("--database-url", default="", help="default: a temporary SQLite file")
     parser.add_argument("--only", default="", help="comma-separated arrangement names")
+    parser.add_argument(
+        "--threads",
+        default="",
+        help="comma-separated WEB_THREADS values: adds uvicorn-a2wsgi-threadsN arrangements to compare pool sizes",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "serve.json"))
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -539,7 +552,8 @@ def main() -> None:
     PIN = cpus >= 2 and shutil.which("taskset") is not None
     if PIN:
         os.sched_setaffinity(0, {LOAD_CORE})  # the WebSocket clients run in this process
-    chosen = [a for a in ARRANGEMENTS if not args.only or a.name in args.only.split(",")]
+    arrangements = ARRANGEMENTS + [thread_variant(int(n)) for n in args.threads.split(",") if n]
+    chosen = [a for a in arrangements if not args.only or a.name in args.only.split(",")]
 
     work_dir = Path(tempfile.mkdtemp(prefix="dtx-bench-serve-"))
     database_url = args.database_url or f"sqlite:///{work_dir / 'bench.sqlite3'}"

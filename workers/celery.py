@@ -9,7 +9,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.base")
 
 app = Celery("dtx")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.include = ["workers.tasks.core", "workers.tasks.notifications"]
+app.conf.include = ["workers.tasks.core", "workers.tasks.notifications", "workers.tasks.steam"]
 
 from workers import heartbeat, schedule  # noqa: E402  (signal handlers, the heartbeat step and the beat schedule)
 

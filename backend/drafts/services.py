@@ -3,8 +3,9 @@
 Every write runs in one transaction that starts with `lock_draft()`. Lock order, the same for every write that
 touches a draft: the draft row, then its tournament row (both in that one statement); rounds, teams, memberships
 and events are written only while the draft lock is held, so they need no lock of their own. Tournament services
-lock only the tournament, so no cycle can form. On SQLite `select_for_update` is a no-op: the settings open every
-transaction IMMEDIATE, which serializes writers on the database lock instead.
+lock only the tournament, so no cycle can form. `draft_create` locks only the tournament: the draft does not exist
+yet, and the one-draft-per-tournament constraint settles two concurrent starts. On SQLite `select_for_update` is
+a no-op: the settings open every transaction IMMEDIATE, which serializes writers on the database lock instead.
 
 Events are appended with the draft's `seq + 1` and broadcast after commit (backend.drafts.broadcast).
 """

@@ -1,8 +1,10 @@
 """Settings for every process. The environment is read here, once, and nowhere else."""
 
+import contextlib
 import os
 import secrets
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -65,12 +67,18 @@ def _local_secret_key(path: Path) -> str:
             os.link(temporary, path)
         except FileExistsError:
             pass  # another process linked its key first: use that one
+        except OSError:
+            # A file system without hard links: create exclusively, then write (readers wait for the key below).
+            with contextlib.suppress(FileExistsError), open(path, "x") as handle:
+                handle.write(Path(temporary).read_text())
         finally:
             os.unlink(temporary)
-    key = path.read_text().strip()
-    if not key:
-        raise ImproperlyConfigured(f"{path} is empty; delete it and a new development key is generated.")
-    return key
+    for _ in range(20):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.05)
+    raise ImproperlyConfigured(f"{path} is empty; delete it and a new development key is generated.")
 
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -114,6 +122,9 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.organizations",
     "backend.tournaments",
+    "backend.steam",
+    "backend.matches",
+    "backend.live",
     "backend.drafts",
     "backend.pages",
 ]
@@ -229,7 +240,7 @@ CHANNEL_LAYERS = {
 DRAFT_BROADCAST_TIMEOUT_SECONDS = env.float("DRAFT_BROADCAST_TIMEOUT_SECONDS", default=1.0)
 
 # Threads per web worker process that run Django's HTTP requests (asgi/application.py).
-WEB_THREADS = env.int("WEB_THREADS", default=8)
+WEB_THREADS = env.int("WEB_THREADS", default=4)
 
 # --- Celery ---------------------------------------------------------------------------------------------------------
 CELERY_RESULT_BACKEND = None
@@ -266,6 +277,10 @@ GUILD_SYNC_MINUTES = env.int("GUILD_SYNC_MINUTES", default=10)
 STEAM_API_KEY = env.str("STEAM_API_KEY", default="")
 STEAM_API_BASE_URL = env.str("STEAM_API_BASE_URL", default="https://api.steampowered.com").rstrip("/")
 STEAM_CALLS_PER_SECOND = env.float("STEAM_CALLS_PER_SECOND", default=1.0)
+STEAM_BACKOFF_INITIAL_SECONDS = 1.0  # retries wait ~1, 2, 4 ... s (plus jitter), never less than Retry-After
+STEAM_BACKOFF_MAX_SECONDS = 30.0
+STEAM_CONNECT_TIMEOUT_SECONDS = 3.05
+STEAM_READ_TIMEOUT_SECONDS = 10.0
 
 DISCORD_API_BASE_URL = env.str("DISCORD_API_BASE_URL", default="https://discord.com").rstrip("/")
 DISCORD_GUILD_ID = env.str("DISCORD_GUILD_ID", default="")
@@ -323,8 +338,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "backend.core.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "backend.core.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": (
-        (["rest_framework.throttling.AnonRateThrottle"] if API_THROTTLE_ANON else [])
-        + (["rest_framework.throttling.UserRateThrottle"] if API_THROTTLE_USER else [])
+        (["backend.core.throttling.AnonRateThrottle"] if API_THROTTLE_ANON else [])
+        + (["backend.core.throttling.UserRateThrottle"] if API_THROTTLE_USER else [])
     ),
     "DEFAULT_THROTTLE_RATES": {"anon": API_THROTTLE_ANON or None, "user": API_THROTTLE_USER or None},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
