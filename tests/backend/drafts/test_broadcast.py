@@ -1,0 +1,63 @@
+"""Broadcasts leave after commit, once per event, through the real channel layer; a failure never fails the pick."""
+
+import asyncio
+import json
+import logging
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
+from django.test import override_settings
+
+from backend.drafts import services
+from backend.drafts.broadcast import draft_group_name
+from backend.drafts.models import DraftRound, DraftStyle
+from tests.backend.drafts.world import draft_world
+from tests.processes import free_port
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_pick_reaches_the_group_after_commit_encoded_as_its_event(staff, django_capture_on_commit_callbacks) -> None:
+    world = draft_world(2, 8)
+    draft = services.draft_create(actor=staff, tournament=world.tournament, style=DraftStyle.SNAKE)
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.draft_pick(actor=staff, draft_id=draft.pk, player_id=world.players[0].pk)
+    assert len(callbacks) == 1
+
+    async def listen_while_committing() -> dict:
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(draft_group_name(draft.pk), channel)
+        await sync_to_async(callbacks[0], thread_sensitive=False)()  # what the commit runs
+        message = await asyncio.wait_for(layer.receive(channel), 5)
+        await layer.group_discard(draft_group_name(draft.pk), channel)
+        return message
+
+    message = async_to_sync(listen_while_committing)()
+    assert message["type"] == "draft.pick" and message["seq"] == 2
+    event = draft.events.get(seq=2)
+    assert json.loads(message["text"]) == {"type": "draft.pick", "seq": 2, "data": event.payload}
+
+
+def test_a_broadcast_failure_is_logged_once_and_the_pick_stands(
+    staff, caplog, django_capture_on_commit_callbacks
+) -> None:
+    world = draft_world(2, 8)
+    draft = services.draft_create(actor=staff, tournament=world.tournament, style=DraftStyle.SNAKE)
+    dead = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [f"redis://127.0.0.1:{free_port()}/0"]},
+        }
+    }
+    with (
+        override_settings(CHANNEL_LAYERS=dead),
+        caplog.at_level(logging.WARNING, logger="backend.drafts.broadcast"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        result = services.draft_pick(actor=staff, draft_id=draft.pk, player_id=world.players[0].pk)
+    assert result.draft.seq == 2
+    assert DraftRound.objects.get(draft=draft, pick_number=1).choice_id == world.players[0].pk
+    warnings = [record for record in caplog.records if "not broadcast" in record.getMessage()]
+    assert len(warnings) == 1
