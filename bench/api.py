@@ -5,7 +5,7 @@ Everything runs on loopback and stops by itself (a hard limit of 10 minutes):
 1. a private redis-server on a free port, and a database filled with 20 tournaments of 40 players, each with
    8 teams of 5 and 4 games (a SQLite file in a temporary directory unless --database-url names another
    database, which the benchmark then empties: give it one of its own);
-2. two `web` processes (`python -m asgi.serve`, one uvicorn process each, DEBUG=0, throttling off) pinned to
+2. two `web` processes (`python -m asgi.serve` with WEB_CONCURRENCY=1, DEBUG=0, throttling off) pinned to
    CPU 0, one with the cache on and one with DISABLE_CACHE=1, on the same database and Redis;
 3. `wrk` pinned to CPU 1 (with Redis), in alternating rounds (rows are medians), against GET /api/ping/
    (DRF, no database: the ceiling), /api/tournaments/ and /api/tournaments/{id}/, after a warm-up of each.
@@ -153,10 +153,20 @@ LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
+def with_descendants(pids: list[int]) -> list[int]:
+    found, pending = [], list(pids)
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            pending.extend(int(child) for child in task.read_text().split())
+    return found
+
+
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time the processes have used so far (Linux /proc)."""
+    """User + system CPU time the processes and their children have used so far (Linux /proc)."""
     total = 0
-    for pid in pids:
+    for pid in with_descendants(pids):
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of the whole line)
     return total / os.sysconf("SC_CLK_TCK")
@@ -227,7 +237,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"`{result['command']}` on {result['machine']}; database {result['database']}; "
         f"{result['data']}; wrk {result['connections']} connections, {result['duration_seconds']} s per run, "
         f"median of {result['rounds']} alternating rounds after a warm-up; "
-        "servers `python -m asgi.serve` (one uvicorn process each, DEBUG=0, throttling off) "
+        "servers `python -m asgi.serve` (WEB_CONCURRENCY=1: one process each, DEBUG=0, throttling off) "
         "pinned to CPU 0, wrk and Redis to CPU 1. "
         f"Load average of the machine before and after: {result['load_average']}.",
         "",
@@ -298,6 +308,7 @@ def main() -> None:
             "API_THROTTLE_ANON": "",
             "API_THROTTLE_USER": "",
             "LOG_LEVEL": "WARNING",
+            "WEB_CONCURRENCY": "1",  # one process per server: pinned to one CPU, compared like for like
             "PYTHONUNBUFFERED": "1",
         }
         tournament_id = populate({**env, "DISABLE_CACHE": "1"})
