@@ -54,6 +54,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
+from django.http import HttpResponse
 
 logger = logging.getLogger(__name__)
 
@@ -511,19 +512,24 @@ class CachedReadMixin:
             type(self)._cached_model = model  # type: ignore[attr-defined]
         return model
 
+    # The rendered JSON is cached, not the data: a hit then costs no pickling of nested data and no rendering.
     def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        from rest_framework.response import Response
-
         parent: Any = super()
-        data = cached_read(
-            request_key(request), lambda: parent.list(request, *args, **kwargs).data, self._cache_model()
-        )
-        return Response(data)
+        build = lambda: _render(parent.list(request, *args, **kwargs))  # noqa: E731
+        return _json_response(cached_read(request_key(request), build, self._cache_model()))
 
     def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        from rest_framework.response import Response
-
         parent: Any = super()
         lookup = str(getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", "pk"))
-        build = lambda: parent.retrieve(request, *args, **kwargs).data  # noqa: E731
-        return Response(cached_read(request_key(request), build, self._cache_model(), kwargs.get(lookup)))
+        build = lambda: _render(parent.retrieve(request, *args, **kwargs))  # noqa: E731
+        return _json_response(cached_read(request_key(request), build, self._cache_model(), kwargs.get(lookup)))
+
+
+def _render(response: Any) -> bytes:
+    from rest_framework.renderers import JSONRenderer
+
+    return bytes(JSONRenderer().render(response.data))
+
+
+def _json_response(content: bytes) -> HttpResponse:
+    return HttpResponse(content, content_type="application/json")
