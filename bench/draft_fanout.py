@@ -213,6 +213,7 @@ def run(watchers: int, web: int, picks: int, interval: float) -> dict[str, Any]:
         "resyncs": sum(result["resyncs"] for result in results),
         # Share of one core used while the picks were made and delivered: near 100% means that side was the limit.
         "web_cpu_pct": 100 * web_cpu / picks_seconds,
+        "web_cpu_us_per_delivery": 1e6 * web_cpu / max(len(latencies), 1),
         "client_cpu_pct": 100 * client_cpu / picks_seconds,
     }
 
@@ -234,16 +235,17 @@ def main() -> None:
     rows = [run(count, web, options.picks, options.interval) for web in options.web for count in options.watchers]
     print(
         "| web processes | watchers | all connected in | POST p50 / p99 | delivery p50 / p99 / max"
-        " | deliveries | lost | resyncs | CPU web / watchers |"
+        " | deliveries | lost | resyncs | CPU web / watchers | web CPU per delivery |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(
             f"| {row['web']} | {row['watchers']} ({row['connected']} connected) | {row['connect_s']:.1f} s"
             f" | {row['post_p50_ms']:.0f} / {row['post_p99_ms']:.0f} ms"
             f" | {row['p50_ms']:.0f} / {row['p99_ms']:.0f} / {row['max_ms']:.0f} ms"
             f" | {row['deliveries']} | {row['lost']} | {row['resyncs']}"
-            f" | {row['web_cpu_pct']:.0f}% / {row['client_cpu_pct']:.0f}% |"
+            f" | {row['web_cpu_pct']:.0f}% / {row['client_cpu_pct']:.0f}%"
+            f" | {row['web_cpu_us_per_delivery']:.0f} us |"
         )
 
 

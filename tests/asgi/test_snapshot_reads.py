@@ -33,6 +33,44 @@ def test_watchers_asking_during_a_read_that_began_after_they_joined_share_it(rea
     assert set(results) == {(1, "snapshot 1")}
 
 
+def test_watchers_that_joined_during_a_read_share_the_next_one(reads) -> None:
+    async def scenario():
+        shared = drafts.SnapshotReads()
+        first = asyncio.create_task(shared.get(7, time.monotonic() - 1))
+        await asyncio.sleep(0.01)
+        late = await asyncio.gather(*(shared.get(7, time.monotonic()) for _ in range(100)))
+        return await first, late
+
+    first, late = asyncio.run(scenario())
+    assert reads == [7, 7]
+    assert first == (1, "snapshot 1") and set(late) == {(2, "snapshot 2")}
+
+
+def test_a_failed_read_fails_its_waiters_and_the_next_read_starts_afresh(monkeypatch) -> None:
+    calls = []
+
+    async def flaky(draft_id: int):
+        calls.append(draft_id)
+        await asyncio.sleep(0.02)
+        if len(calls) == 1:
+            raise ConnectionError("database gone")
+        return 5, "snapshot"
+
+    monkeypatch.setattr(drafts, "_read_snapshot", flaky)
+
+    async def scenario():
+        shared = drafts.SnapshotReads()
+        failing = asyncio.gather(*(shared.get(3, time.monotonic() - 1) for _ in range(3)), return_exceptions=True)
+        await asyncio.sleep(0.005)
+        later = shared.get(3, time.monotonic())
+        return await failing, await later, shared
+
+    failed, later, shared = asyncio.run(scenario())
+    assert all(isinstance(result, ConnectionError) for result in failed)
+    assert later == (5, "snapshot")
+    assert shared.running == {} and shared.waiting == {}
+
+
 def test_a_watcher_that_joined_after_a_read_began_gets_a_read_of_its_own(reads) -> None:
     async def scenario():
         shared = drafts.SnapshotReads()
