@@ -163,13 +163,20 @@ def announce_when_healthy(port: int, honcho: subprocess.Popen[bytes]) -> None:
         say(f"Not healthy after {HEALTH_TIMEOUT_SECONDS} s: {report}; {url}/healthz says which part is down.")
 
 
-@task(help={"port": "port of the web process (default: $PORT or 8000)"})
-def dev(c: Context, port: int = 0) -> None:
+@task(
+    help={
+        "port": "port of the web process (default: $PORT or 8000)",
+        "migrate": "apply migrations first (scripts/dev has just done it and passes --no-migrate)",
+    }
+)
+def dev(c: Context, port: int = 0, migrate: bool = True) -> None:
     """The whole stack from the Procfile (web, worker, beat) through honcho, with migrations and demo data."""
+    os.environ.setdefault("DEBUG", "1")
     development_defaults()
     port = port or int(os.environ.get("PORT", "8000"))
     with c.cd(str(ROOT)):
-        manage(c, "migrate --no-input -v 0")
+        if migrate:
+            manage(c, "migrate --no-input -v 0")
         manage(c, "populate")
     honcho = subprocess.Popen(  # noqa: S603
         [str(BIN / "honcho"), "--procfile", str(PROCFILE), "--app-root", str(ROOT), "start", "--port", str(port)],

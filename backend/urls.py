@@ -1,15 +1,19 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from backend.accounts import testlogin
 from backend.accounts.api import LogoutView, UserViewSet
 from backend.core.errors import api_not_found
-from backend.core.views import healthz
+from backend.core.views import Ping, healthz
 from backend.drafts.urls import draft_patterns
+from backend.live.api import LiveMatchList
+from backend.matches.api import MatchViewSet
 from backend.organizations.api import OrganizationViewSet
+from backend.pages import views as pages
+from backend.steam.api import SteamResolveView
 from backend.tournaments.api import GameViewSet, TeamViewSet, TournamentViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -19,12 +23,16 @@ router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("tournaments", TournamentViewSet, basename="tournament")
 router.register("teams", TeamViewSet, basename="team")
 router.register("games", GameViewSet, basename="game")
+router.register("matches", MatchViewSet, basename="match")
 
 api_patterns = [
     path("auth/logout/", LogoutView.as_view(), name="logout"),
+    path("ping/", Ping.as_view(), name="ping"),
+    path("steam/resolve/", SteamResolveView.as_view(), name="steam-resolve"),
+    path("live/", LiveMatchList.as_view(), name="live-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("docs/", pages.docs, name="docs"),
+    path("redoc/", pages.redoc, name="redoc"),
     *draft_patterns,
     *router.urls,
 ]
@@ -42,6 +50,7 @@ urlpatterns = [
     path("auth/", include("backend.accounts.urls", namespace="social")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("", include("backend.pages.urls")),
 ]
 
 handler500 = "backend.core.errors.server_error"

@@ -18,4 +18,14 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "task": "core.clear_expired_sessions",
             "schedule": timedelta(hours=6),
         },
+        "steam.poll_live_matches": {
+            "task": "steam.poll_live_matches",
+            "schedule": timedelta(seconds=settings.LIVE_POLL_SECONDS),
+            "options": {"expires": settings.LIVE_POLL_SECONDS},
+        },
+        "steam.sync_guild_games": {
+            "task": "steam.sync_guild_games",
+            "schedule": timedelta(minutes=settings.GUILD_SYNC_MINUTES),
+            "options": {"expires": settings.GUILD_SYNC_MINUTES * 60},
+        },
     }

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
-from backend.accounts import services
+from backend.accounts import selectors, services
 from backend.accounts.models import User
 from backend.accounts.permissions import IsSelfOrStaff
 from backend.accounts.serializers import (
@@ -62,6 +62,16 @@ class UserViewSet(
             return UserPrivateSerializer
         user = self.get_object() if "pk" in self.kwargs else None
         return user_serializer_class(self.request, user)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = selectors.user_list_cached(request, lambda: super(UserViewSet, self).list(request, *args, **kwargs).data)
+        return Response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = selectors.user_detail_cached(
+            request, kwargs.get("pk"), lambda: super(UserViewSet, self).retrieve(request, *args, **kwargs).data
+        )
+        return Response(data)
 
     @extend_schema(methods=["GET", "PATCH", "DELETE"], responses={200: UserPrivateSerializer, 204: None})
     @action(detail=False, methods=["get", "patch", "delete"], permission_classes=[IsAuthenticated])

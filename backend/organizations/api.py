@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from backend.accounts.models import User
+from backend.core.cache import CachedReadMixin
 from backend.core.filters import IdFilter
 from backend.organizations import selectors, services
 from backend.organizations.models import Organization
@@ -27,6 +28,7 @@ class OrganizationFilter(filters.FilterSet):
 
 
 class OrganizationViewSet(
+    CachedReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

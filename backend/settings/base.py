@@ -1,13 +1,18 @@
 """Settings for every process. The environment is read here, once, and nowhere else."""
 
+import contextlib
 import os
 import secrets
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
+import redis
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -62,12 +67,18 @@ def _local_secret_key(path: Path) -> str:
             os.link(temporary, path)
         except FileExistsError:
             pass  # another process linked its key first: use that one
+        except OSError:
+            # A file system without hard links: create exclusively, then write (readers wait for the key below).
+            with contextlib.suppress(FileExistsError), open(path, "x") as handle:
+                handle.write(Path(temporary).read_text())
         finally:
             os.unlink(temporary)
-    key = path.read_text().strip()
-    if not key:
-        raise ImproperlyConfigured(f"{path} is empty; delete it and a new development key is generated.")
-    return key
+    for _ in range(20):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.05)
+    raise ImproperlyConfigured(f"{path} is empty; delete it and a new development key is generated.")
 
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -111,11 +122,16 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.organizations",
     "backend.tournaments",
+    "backend.steam",
+    "backend.matches",
+    "backend.live",
     "backend.drafts",
+    "backend.pages",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -191,12 +207,28 @@ CACHES = {
     }
 }
 
+# django-cacheops: see backend/core/cache.py for what is cached, how it is invalidated and how outages degrade.
 DISABLE_CACHE = env.bool("DISABLE_CACHE", default=False)
+CACHE_TIMEOUT_SECONDS = env.int("CACHE_TIMEOUT_SECONDS", default=60 * 60)
 CACHEOPS_ENABLED = not DISABLE_CACHE
-CACHEOPS_REDIS = {"url": CACHE_REDIS_URL, "socket_connect_timeout": 1, "socket_timeout": 2}
+CACHEOPS_REDIS = {
+    **redis.connection.parse_url(CACHE_REDIS_URL),
+    # Short: a hung Redis must cost a request a fraction of a second, then the breaker skips it.
+    "socket_connect_timeout": 0.25,
+    "socket_timeout": 1.0,
+    # One immediate retry on a dropped connection (a restarted Redis), none on a timeout.
+    "retry": Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
+}
+CACHEOPS_CLIENT_CLASS = "backend.core.cache.CacheRedis"
+CACHEOPS_PREFIX = "backend.core.cache.cacheops_prefix"
 CACHEOPS_DEGRADE_ON_FAILURE = True
-CACHEOPS_DEFAULTS = {"timeout": env.int("CACHE_TIMEOUT_SECONDS", default=60 * 60)}
-CACHEOPS: dict[str, dict[str, object]] = {}
+# Every model of the project's apps has a profile (so cacheops invalidates it on every write); nothing is cached
+# implicitly (`ops` empty): selectors cache explicitly with backend.core.cache.cached_read.
+CACHEOPS_DEFAULTS = {"timeout": CACHE_TIMEOUT_SECONDS}
+CACHEOPS: dict[str, dict[str, object]] = {
+    f"{app}.*": {"ops": (), "timeout": CACHE_TIMEOUT_SECONDS}
+    for app in ("accounts", "organizations", "tournaments", "drafts", "matches", "live")
+}
 
 CHANNEL_LAYERS = {
     "default": {
@@ -206,6 +238,9 @@ CHANNEL_LAYERS = {
 }
 # A draft broadcast that takes longer is given up (and logged): watchers re-sync by snapshot, the POST answers.
 DRAFT_BROADCAST_TIMEOUT_SECONDS = env.float("DRAFT_BROADCAST_TIMEOUT_SECONDS", default=1.0)
+
+# Threads per web worker process that run Django's HTTP requests (asgi/application.py).
+WEB_THREADS = env.int("WEB_THREADS", default=4)
 
 # --- Celery ---------------------------------------------------------------------------------------------------------
 CELERY_RESULT_BACKEND = None
@@ -219,6 +254,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # keep reconnecting through a long Redis outage instead of exiting
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_timeout": 5,
@@ -241,10 +277,22 @@ GUILD_SYNC_MINUTES = env.int("GUILD_SYNC_MINUTES", default=10)
 STEAM_API_KEY = env.str("STEAM_API_KEY", default="")
 STEAM_API_BASE_URL = env.str("STEAM_API_BASE_URL", default="https://api.steampowered.com").rstrip("/")
 STEAM_CALLS_PER_SECOND = env.float("STEAM_CALLS_PER_SECOND", default=1.0)
+STEAM_BACKOFF_INITIAL_SECONDS = 1.0  # retries wait ~1, 2, 4 ... s (plus jitter), never less than Retry-After
+STEAM_BACKOFF_MAX_SECONDS = 30.0
+STEAM_CONNECT_TIMEOUT_SECONDS = 3.05
+STEAM_READ_TIMEOUT_SECONDS = 10.0
 
 DISCORD_API_BASE_URL = env.str("DISCORD_API_BASE_URL", default="https://discord.com").rstrip("/")
 DISCORD_GUILD_ID = env.str("DISCORD_GUILD_ID", default="")
 DISCORD_WEBHOOK_URL = env.str("DISCORD_WEBHOOK_URL", default="")
+# A failed webhook post is retried after DISCORD_WEBHOOK_RETRY_SECONDS, doubling each time, at most N times.
+DISCORD_WEBHOOK_RETRY_SECONDS = env.float("DISCORD_WEBHOOK_RETRY_SECONDS", default=5.0)
+DISCORD_WEBHOOK_MAX_RETRIES = env.int("DISCORD_WEBHOOK_MAX_RETRIES", default=5)
+DISCORD_WEBHOOK_TIMEOUT_SECONDS = env.float("DISCORD_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# The site's public address (https://dtx.example.org), for links in Discord posts; relative links when empty.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+# A notification that takes longer to reach the channel layer is given up (and logged); the caller never waits more.
+NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=1.0)
 
 AUTHENTICATION_BACKENDS = [
     "backend.accounts.discord.DiscordOAuth2",
@@ -290,8 +338,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "backend.core.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "backend.core.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": (
-        (["rest_framework.throttling.AnonRateThrottle"] if API_THROTTLE_ANON else [])
-        + (["rest_framework.throttling.UserRateThrottle"] if API_THROTTLE_USER else [])
+        (["backend.core.throttling.AnonRateThrottle"] if API_THROTTLE_ANON else [])
+        + (["backend.core.throttling.UserRateThrottle"] if API_THROTTLE_USER else [])
     ),
     "DEFAULT_THROTTLE_RATES": {"anon": API_THROTTLE_ANON or None, "user": API_THROTTLE_USER or None},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -326,6 +374,41 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy (django-csp): scripts and styles from this site only, never inline; images also from the
+# Discord and Steam CDNs (avatars); connections to this site, its WebSockets included. The Redoc page alone relaxes
+# style-src (see backend.pages.views.redoc).
+_WEBSOCKET_SOURCES = [
+    f"{scheme}://{'*' + host if host.startswith('.') else host}:*"
+    for host in ALLOWED_HOSTS
+    if host != "*"
+    for scheme in (("wss",) if HTTPS else ("ws", "wss"))
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": [
+            "'self'",
+            "data:",
+            "https://cdn.discordapp.com",
+            "https://media.discordapp.net",
+            "https://avatars.steamstatic.com",
+            "https://avatars.cloudflare.steamstatic.com",
+            "https://steamcdn-a.akamaihd.net",
+            "https://cdn.cloudflare.steamstatic.com",
+            "https://cdn.steamstatic.com",
+        ],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'", *_WEBSOCKET_SOURCES],
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Static files, i18n ---------------------------------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer, Serializer
 
 from backend.accounts.models import User
+from backend.core.cache import CachedReadMixin
 from backend.core.filters import IdFilter
 from backend.organizations.permissions import (
     OrganizationContentPermission,
@@ -83,6 +84,7 @@ class TournamentFilter(filters.FilterSet):
 
 
 class TournamentViewSet(
+    CachedReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -192,6 +194,7 @@ class TeamFilter(filters.FilterSet):
 
 
 class TeamViewSet(
+    CachedReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -260,6 +263,7 @@ class GameFilter(filters.FilterSet):
 
 
 class GameViewSet(
+    CachedReadMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

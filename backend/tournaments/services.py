@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from backend.accounts.models import User
+from backend.core.cache import invalidate_after_commit
 from backend.core.errors import Conflict, NotFound
 from backend.organizations.models import Organization
 from backend.tournaments.models import (
@@ -215,9 +216,11 @@ def _set_members(team: Team, users: Iterable[User]) -> None:
     wanted = {team.captain_id, *(user.pk for user in users)}
     TeamMember.objects.filter(team=team).exclude(user_id__in=wanted).delete()
     present = set(TeamMember.objects.filter(team=team).values_list("user_id", flat=True))
-    TeamMember.objects.bulk_create(
+    added = TeamMember.objects.bulk_create(
         [TeamMember(team=team, tournament_id=team.tournament_id, user_id=pk) for pk in sorted(wanted - present)]
     )
+    # bulk_create sends no post_save: the rows these memberships feed into are invalidated here.
+    invalidate_after_commit(team, *added)
 
 
 @transaction.atomic

@@ -119,7 +119,7 @@ def test_stopping_the_real_worker_makes_healthz_name_the_worker(transactional_db
     """Worker and beat run for real; once the worker stops, its heartbeat ages and /healthz names it (beat stays ok)."""
     env = process_env(REDIS_URL=redis_server.url, HEARTBEAT_SECONDS="1")
     worker, beat = CeleryWorker(env), CeleryBeat(env)
-    with override_settings(CACHE_REDIS_URL=redis_server.url, HEARTBEAT_STALE_SECONDS=3), running(worker, beat):
+    with override_settings(CACHE_REDIS_URL=redis_server.url, HEARTBEAT_STALE_SECONDS=5), running(beat, worker):
         wait_until(lambda: client.get("/healthz").status_code == 200, timeout=30, what="worker and beat heartbeats")
         worker.stop()
         body = wait_until(

@@ -1,0 +1,475 @@
+"""django-cacheops caching that is never stale: cached reads, the dependency table, and Redis outages.
+
+Reads. Selectors cache what an endpoint answers with `cached_read(key, build, model, pk)`: cacheops'
+`cached_as` on one row (a detail) or one table (a list), with `lock=True` (32 readers of an entry that
+was just invalidated cause one rebuild; the others wait on the lock and read its result) and
+`keep_fresh=True` (a result computed while a write invalidated it is returned but not stored). The key
+is the request's host and full path, query string included, plus a visibility class chosen by the
+caller ("public", "private"...), so what one viewer may see is never served to another.
+
+Writes. cacheops invalidates a row's entries when it is saved or deleted through the ORM (inside a
+transaction: at the outer commit, and not at all on rollback). A cached answer often shows more than
+its own row (a tournament lists its teams, a team adds up its members' MMR), so each app's
+`signals.py` declares with `depends()` which other rows a change also invalidates (team -> tournament,
+game -> tournament and teams, membership -> team and user, user -> teams); the walk is transitive.
+Many-to-many changes through auto-created tables (players, admins, staff) invalidate both sides.
+cacheops sees neither `QuerySet.update()`, `bulk_update()` nor raw SQL: services that use them call
+`invalidate_after_commit(*objs)` or `invalidate_models_after_commit(*models)`.
+
+Outages. `CACHEOPS_DEGRADE_ON_FAILURE` turns a Redis failure into a cache miss, but it also drops the
+invalidation, so an entry cached before the outage would hide a write made during it once Redis is
+back. `CacheRedis` (the cacheops client class) notices a failed invalidation and records a debt in the
+process; before it sends any further command it pays the debt by deleting every cacheops key (they
+all start with `co:`), and a background thread retries every half second so the debt is paid as soon
+as Redis answers even if the process is idle. Readers in the same process therefore never see a
+pre-outage entry; other processes can see one only between Redis coming back and the debtor's next
+retry (at most ~0.5 s), and only if Redis kept its data (a restarted Redis without persistence is
+empty anyway). A process that dies holding a debt loses it; entries then live at most
+`CACHE_TIMEOUT_SECONDS`. While Redis fails, a circuit breaker skips it for half a second at a time so
+requests do not each wait for a timeout; the outage and the recovery are logged once each, and
+readers get the database's answer, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import cacheops
+import redis
+from cacheops import cached_as, invalidate_model, invalidate_obj
+from django.apps import apps
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+PREFIX = "co:"
+BREAKER_SECONDS = 0.5
+
+# cacheops warns on every failed call; the outage is logged once here instead.
+warnings.filterwarnings("ignore", message="The cacheops cache", category=RuntimeWarning)
+
+
+def cacheops_prefix(query: object) -> str:
+    """CACHEOPS_PREFIX: every cacheops key starts with `co:`, so they can be deleted apart from other keys."""
+    return PREFIX
+
+
+# --- The Redis client: outage detection, circuit breaker, invalidation debt ------------------------------------------
+
+
+def _invalidation_script_shas() -> frozenset[str]:
+    """SHA1s of cacheops' invalidation scripts as cacheops loads them (both Redis-version variants)."""
+    lua = Path(cacheops.__file__).parent / "lua"
+    shas = set()
+    for name in ("invalidate", "invalidate_insideout"):
+        code = (lua / f"{name}.lua").read_text()
+        for drop in ("REDIS_4", "REDIS_7"):
+            variant = re.sub(rf"{drop}.*?/{drop}", "", code, flags=re.S)
+            shas.add(hashlib.sha1(variant.encode()).hexdigest())  # noqa: S324  (Redis names scripts by SHA1)
+    return frozenset(shas)
+
+
+INVALIDATION_SHAS = _invalidation_script_shas()
+# Commands cacheops sends only to read, to cache a result or to wait on a rebuild lock: losing one loses no
+# invalidation. Any other failed command (invalidation scripts, KEYS/SUNION/UNLINK of invalidate_model, the
+# INFO or SCRIPT LOAD that precede a first script call) counts as a lost invalidation.
+HARMLESS_COMMANDS = frozenset({"GET", "MGET", "SETEX", "BRPOPLPUSH", "PING", "SCAN"})
+
+
+def _may_lose_invalidation(args: tuple[Any, ...]) -> bool:
+    name = str(args[0]).upper()
+    if name in ("EVALSHA", "EVAL") and len(args) > 1:
+        return str(args[1]) in INVALIDATION_SHAS
+    return name not in HARMLESS_COMMANDS
+
+
+class _CacheHealth:
+    """What this process knows about the cache's Redis: down or not, and invalidations it could not send."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.down = False
+        self.retry_at = 0.0
+        self.debt = 0  # invalidations lost since the last flush; any debt means "flush before use"
+        self.retrier: threading.Thread | None = None
+
+    def failed(self, args: tuple[Any, ...], error: Exception, *, tried: bool = True) -> None:
+        """Record a failed command; `tried=False`: skipped by the breaker, which must not prolong it."""
+        with self.lock:
+            if tried:
+                self.retry_at = time.monotonic() + BREAKER_SECONDS
+            if not self.down:
+                self.down = True
+                logger.warning("cache unreachable (%s); answering from the database until it is back", error)
+            if _may_lose_invalidation(args):
+                self.debt += 1
+                if self.retrier is None or not self.retrier.is_alive():
+                    self.retrier = threading.Thread(target=self._retry, name="cache-debt", daemon=True)
+                    self.retrier.start()
+
+    def succeeded(self) -> None:
+        if self.down:
+            with self.lock:
+                if self.down:
+                    self.down = False
+                    logger.warning("cache reachable again")
+
+    def pay_debt(self, client: redis.Redis) -> bool:
+        """Delete every cacheops key if invalidations were lost; False while Redis still fails."""
+        with self.lock:
+            if not self.debt:
+                return True
+            try:
+                deleted = _delete_cacheops_keys(client)
+            except (redis.ConnectionError, redis.TimeoutError):
+                self.retry_at = time.monotonic() + BREAKER_SECONDS
+                return False
+            logger.warning(
+                "cache: %d invalidation(s) were lost while Redis was unreachable; deleted %d cached keys",
+                self.debt,
+                deleted,
+            )
+            self.debt = 0
+            self.down = False
+            return True
+
+    def _retry(self) -> None:
+        client = _plain_client()
+        while self.debt:
+            time.sleep(BREAKER_SECONDS)
+            self.pay_debt(client)
+
+
+_health = _CacheHealth()
+
+
+def _plain_client() -> redis.Redis:
+    """A client for the cacheops Redis without CacheRedis' bookkeeping (used to pay the debt)."""
+    options = settings.CACHEOPS_REDIS
+    if isinstance(options, str):
+        return redis.Redis.from_url(options)
+    return redis.Redis(**options)
+
+
+def _delete_cacheops_keys(client: redis.Redis) -> int:
+    deleted = 0
+    batch: list[bytes] = []
+    for key in client.scan_iter(match=f"{PREFIX}*", count=1000):
+        batch.append(key)
+        if len(batch) >= 1000:
+            deleted += int(client.unlink(*batch))
+            batch = []
+    if batch:
+        deleted += int(client.unlink(*batch))
+    return deleted
+
+
+class CacheRedis(redis.Redis):
+    """CACHEOPS_CLIENT_CLASS: records failed invalidations, pays them before use, skips a Redis that fails."""
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        if time.monotonic() < _health.retry_at:
+            error = redis.ConnectionError("cache skipped for a moment after a failure")
+            _health.failed(args, error, tried=False)
+            raise error
+        # Entries cached before lost invalidations must go before anything is read or cached again.
+        if _health.debt and not _health.pay_debt(redis.Redis(connection_pool=self.connection_pool)):
+            error = redis.ConnectionError("cache invalidations are pending and Redis is still unreachable")
+            _health.failed(args, error, tried=False)
+            raise error
+        try:
+            result = super().execute_command(*args, **options)
+        except redis.TimeoutError:
+            # A reader waiting on a rebuild lock that outlasted the socket timeout: it rebuilds itself.
+            if str(args[0]).upper() == "BRPOPLPUSH":
+                raise
+            _health.failed(args, redis.TimeoutError("timed out"))
+            raise
+        except redis.ConnectionError as error:
+            _health.failed(args, error)
+            raise
+        _health.succeeded()
+        return result
+
+
+def cache_status() -> dict[str, object]:
+    """This process's view of the cache (for logs and tests)."""
+    return {"down": _health.down, "pending_invalidations": _health.debt}
+
+
+# --- Cached reads --------------------------------------------------------------------------------------------------
+
+
+def _run(build: Callable[[], T], key: str) -> T:
+    return build()
+
+
+@lru_cache(maxsize=4096)
+def _cached_runner(label: str, pk: int | None) -> Callable[..., Any]:
+    """cached_as over one row or one table, built once per (model, pk): building it compiles SQL."""
+    model = apps.get_model(label)
+    sample = model.objects.filter(pk=pk) if pk is not None else model.objects.all()
+    return cached_as(sample, extra=lambda build, key: key, lock=True, keep_fresh=True)(_run)
+
+
+def cached_read(key: str, build: Callable[[], T], model: type[models.Model], pk: int | str | None = None) -> T:
+    """`build()`, cached under `key` until `model` row `pk` (or, with no pk, any row of `model`) changes.
+
+    `key` must name everything the answer depends on besides that data: the host and full path of the
+    request and the viewer's visibility class. Rows the answer also shows reach it through `depends()`.
+    """
+    if not settings.CACHEOPS_ENABLED:
+        return build()
+    if pk is not None:
+        if not str(pk).isdigit():
+            return build()  # not an id: the build answers 404 without touching the cache
+        pk = int(pk)
+    runner = _cached_runner(model._meta.label_lower, pk)
+    return runner(build, key)
+
+
+def request_key(request: Any, visibility: str = "public") -> str:
+    """The cache key of a GET: visibility class, host and full path with the query string."""
+    return f"{visibility}|{request.get_host()}|{request.get_full_path()}"
+
+
+# --- Invalidation after commit and the dependency table ------------------------------------------------------------
+
+# model label -> attributes whose rows a change of that model also invalidates (forward foreign keys,
+# reverse relations and many-to-many managers). Filled by each app's signals.py through depends().
+DEPENDENCIES: dict[str, tuple[str, ...]] = {}
+
+
+def _dependents(obj: models.Model, *, forward_only: bool = False) -> list[models.Model]:
+    """Rows `obj`'s cached answers feed into, straight from the dependency table (not transitive)."""
+    found: list[models.Model] = []
+    for name in DEPENDENCIES.get(obj._meta.label_lower, ()):
+        field = obj._meta.get_field(name)
+        if field.many_to_one or (field.one_to_one and not field.auto_created):
+            related_id = getattr(obj, field.attname)  # type: ignore[union-attr]
+            if related_id is not None:
+                related_model = field.related_model
+                assert isinstance(related_model, type)
+                found.extend(related_model._base_manager.filter(pk=related_id))
+        elif not forward_only:
+            found.extend(getattr(obj, name).all())
+    return found
+
+
+def _closure(objs: Iterable[models.Model]) -> list[models.Model]:
+    """`objs` and everything they feed into, transitively, each row once."""
+    seen: set[tuple[str, Any]] = set()
+    result: list[models.Model] = []
+    pending = list(objs)
+    while pending:
+        obj = pending.pop()
+        marker = (obj._meta.label_lower, obj.pk)
+        if marker in seen:
+            continue
+        seen.add(marker)
+        result.append(obj)
+        pending.extend(_dependents(obj))
+    return result
+
+
+def _invalidate_now(objs: list[models.Model]) -> None:
+    for obj in objs:
+        invalidate_obj(obj)
+
+
+def invalidate_after_commit(*objs: models.Model) -> None:
+    """Invalidate `objs` and the rows they feed into once the current transaction commits (never on rollback).
+
+    For writes cacheops does not see: `QuerySet.update()`, `bulk_update()`, raw SQL. The rows are read
+    now, inside the transaction, so a row deleted later in it is still invalidated.
+    """
+    if not settings.CACHEOPS_ENABLED or not objs:
+        return
+    rows = _closure(objs)
+    transaction.on_commit(lambda: _invalidate_now(rows))
+
+
+def invalidate_models_after_commit(*model_classes: type[models.Model]) -> None:
+    """Invalidate every cached read of `model_classes` and of the models they feed into, after commit.
+
+    Heavier than `invalidate_after_commit` (cacheops scans the keys of each table); for bulk writes
+    whose rows are not at hand.
+    """
+    if not settings.CACHEOPS_ENABLED:
+        return
+    labels: set[str] = set()
+    pending = [model._meta.label_lower for model in model_classes]
+    while pending:
+        label = pending.pop()
+        if label in labels:
+            continue
+        labels.add(label)
+        model = apps.get_model(label)
+        for name in DEPENDENCIES.get(label, ()):
+            related = model._meta.get_field(name).related_model
+            assert isinstance(related, type) and issubclass(related, models.Model)
+            pending.append(related._meta.label_lower)
+
+    def run() -> None:
+        for label in sorted(labels):
+            invalidate_model(apps.get_model(label))
+
+    transaction.on_commit(run)
+
+
+# --- Signal handlers applying the table ----------------------------------------------------------------------------
+
+_old_dependents = threading.local()
+IGNORED_UPDATE_FIELDS = frozenset({"last_login", "password"})
+
+
+def _forward_names(model: type[models.Model]) -> list[str]:
+    return [
+        name
+        for name in DEPENDENCIES.get(model._meta.label_lower, ())
+        if model._meta.get_field(name).many_to_one or model._meta.get_field(name).one_to_one
+    ]
+
+
+def _on_pre_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    """Remember the rows a changed foreign key pointed at before the save, so they are invalidated too."""
+    if not settings.CACHEOPS_ENABLED or instance.pk is None or instance._state.adding:
+        return
+    names = _forward_names(sender)
+    if not names:
+        return
+    old = sender._base_manager.filter(pk=instance.pk).first()
+    if old is not None:
+        stash = getattr(_old_dependents, "rows", {})
+        stash[(sender._meta.label_lower, instance.pk)] = _dependents(old)
+        _old_dependents.rows = stash
+
+
+def _on_post_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    if not settings.CACHEOPS_ENABLED:
+        return
+    stash = getattr(_old_dependents, "rows", {})
+    old = stash.pop((sender._meta.label_lower, instance.pk), [])
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and set(update_fields) <= IGNORED_UPDATE_FIELDS:
+        return
+    # cacheops invalidates the row itself; these are the rows it feeds into (a new row has no reverse relations yet).
+    invalidate_after_commit(*_dependents(instance, forward_only=bool(kwargs.get("created"))), *old)
+
+
+def _on_pre_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    # Before the delete: reverse relations and many-to-many rows are gone after it.
+    invalidate_after_commit(*_dependents(instance))
+
+
+_cleared = threading.local()
+
+
+def _on_m2m_changed(
+    sender: type[models.Model],
+    instance: models.Model,
+    action: str,
+    model: type[models.Model],
+    pk_set: set[Any] | None,
+    **kwargs: Any,
+) -> None:
+    """players, members, admins, staff...: a link added or removed changes what both sides show."""
+    if not settings.CACHEOPS_ENABLED:
+        return
+    if action == "pre_clear":
+        field = next(
+            m2m
+            for m2m in (*instance._meta.many_to_many, *model._meta.many_to_many)
+            if m2m.remote_field.through is sender
+        )
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        if kwargs.get("reverse"):
+            source, target = target, source
+        pks = list(sender._base_manager.filter(**{source: instance.pk}).values_list(f"{target}_id", flat=True))
+        stash = getattr(_cleared, "pks", {})
+        stash[(sender._meta.label_lower, instance.pk)] = pks
+        _cleared.pks = stash
+        return
+    if action == "post_clear":
+        pks = getattr(_cleared, "pks", {}).pop((sender._meta.label_lower, instance.pk), [])
+    elif action in ("post_add", "post_remove"):
+        pks = list(pk_set or ())
+    else:
+        return
+    invalidate_after_commit(instance, *model._base_manager.filter(pk__in=pks))
+
+
+def depends(label: str, *names: str) -> None:
+    """Declare that a change of model `label` also invalidates the rows behind attributes `names`.
+
+    Call from an app's signals.py (imported at start-up by backend.core). Connects the save/delete
+    handlers of `label` once.
+    """
+    DEPENDENCIES[label.lower()] = tuple(dict.fromkeys((*DEPENDENCIES.get(label.lower(), ()), *names)))
+    model = apps.get_model(label)
+    uid = f"cache-deps-{model._meta.label_lower}"
+    pre_save.connect(_on_pre_save, sender=model, dispatch_uid=f"{uid}-pre-save")
+    post_save.connect(_on_post_save, sender=model, dispatch_uid=f"{uid}-post-save")
+    pre_delete.connect(_on_pre_delete, sender=model, dispatch_uid=f"{uid}-pre-delete")
+
+
+def connect_many_to_many(*labels: str) -> None:
+    """Invalidate both sides of every auto-created many-to-many table of models `labels`."""
+    for label in labels:
+        model = apps.get_model(label)
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through
+            if isinstance(through, type) and issubclass(through, models.Model) and through._meta.auto_created:
+                m2m_changed.connect(
+                    _on_m2m_changed, sender=through, dispatch_uid=f"cache-m2m-{through._meta.label_lower}"
+                )
+
+
+# --- Cached list and detail answers of a DRF viewset ---------------------------------------------------------------
+
+
+class CachedReadMixin:
+    """List and detail answers of a viewset of public data, cached per request (host, path and query string).
+
+    A list is rebuilt when any row of the viewset's model changes, a detail when its row does; rows the answer
+    also shows reach it through the dependency table. Only for answers every viewer sees alike.
+    """
+
+    def _cache_model(self) -> type[models.Model]:
+        # Once per class: building the viewset's queryset on every cached read would cost more than the read.
+        model = type(self).__dict__.get("_cached_model")
+        if model is None:
+            model = self.get_queryset().model  # type: ignore[attr-defined]
+            assert isinstance(model, type) and issubclass(model, models.Model)
+            type(self)._cached_model = model  # type: ignore[attr-defined]
+        return model
+
+    def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        from rest_framework.response import Response
+
+        parent: Any = super()
+        data = cached_read(
+            request_key(request), lambda: parent.list(request, *args, **kwargs).data, self._cache_model()
+        )
+        return Response(data)
+
+    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        from rest_framework.response import Response
+
+        parent: Any = super()
+        lookup = str(getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", "pk"))
+        build = lambda: parent.retrieve(request, *args, **kwargs).data  # noqa: E731
+        return Response(cached_read(request_key(request), build, self._cache_model(), kwargs.get(lookup)))

@@ -1,0 +1,78 @@
+// The signed-in user's notifications from /ws/me/, shown on every page. Reconnects with backoff.
+// Every string from the server is written with textContent; links are built from numeric ids only.
+"use strict";
+
+(() => {
+  const area = document.getElementById("notifications");
+  if (!area || document.body.dataset.signedIn !== "1" || !("WebSocket" in window)) return;
+
+  const NOT_SIGNED_IN = 4401;
+  const MAX_SHOWN = 5;
+  let delay = 1000;
+
+  function draftLink(data) {
+    const id = Number(data && data.draft);
+    return Number.isInteger(id) && id > 0 ? `/drafts/${id}/` : null;
+  }
+
+  function show(kind, text, href, linkText) {
+    const box = document.createElement("div");
+    box.className = `notification notification-${kind}`;
+    box.setAttribute("role", kind === "your-turn" ? "alert" : "status");
+    box.dataset.kind = kind;
+    const body = document.createElement("p");
+    body.textContent = text + " ";
+    if (href) {
+      const link = document.createElement("a");
+      link.href = href;
+      link.textContent = linkText;
+      body.appendChild(link);
+    }
+    const close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "Dismiss";
+    close.setAttribute("aria-label", "Dismiss notification");
+    close.addEventListener("click", () => box.remove());
+    box.append(body, close);
+    area.appendChild(box);
+    while (area.children.length > MAX_SHOWN) area.firstElementChild.remove();
+  }
+
+  function handle(message) {
+    const data = message.data || {};
+    if (message.type === "notify.draft_started") {
+      const name = typeof data.tournament_name === "string" && data.tournament_name ? data.tournament_name : "a tournament";
+      show("draft-started", `The draft of ${name} has started.`, draftLink(data), "Watch the draft");
+    } else if (message.type === "notify.your_turn") {
+      const pick = data.round && data.round.pick_number ? ` (pick ${Number(data.round.pick_number)})` : "";
+      show("your-turn", `It is your turn to pick${pick}!`, draftLink(data), "Pick now");
+    }
+  }
+
+  function connect() {
+    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${window.location.host}/ws/me/`);
+    socket.addEventListener("open", () => {
+      delay = 1000;
+      document.body.dataset.notifications = "connected";
+    });
+    socket.addEventListener("message", (event) => {
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch (error) {
+        return;
+      }
+      handle(message);
+    });
+    socket.addEventListener("close", (event) => {
+      document.body.dataset.notifications = "disconnected";
+      if (event.code === NOT_SIGNED_IN) return;
+      const wait = delay + Math.random() * delay * 0.3;
+      delay = Math.min(delay * 2, 30000);
+      window.setTimeout(connect, wait);
+    });
+  }
+
+  connect();
+})();

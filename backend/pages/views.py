@@ -1,0 +1,52 @@
+"""Server-rendered pages. Every user-supplied string reaches the page through Django's autoescaping."""
+
+from typing import Any
+
+from csp.decorators import csp_update
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
+
+from backend.pages import selectors
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """What is live now, the tournaments to come and the latest results."""
+    return render(
+        request,
+        "pages/home.html",
+        {
+            "live_drafts": selectors.live_drafts(),
+            "current_tournaments": selectors.tournaments_current(),
+            "recent_tournaments": selectors.tournaments_recent(),
+        },
+    )
+
+
+def tournament_detail(request: HttpRequest, tournament_id: str) -> HttpResponse:
+    """A tournament's players, teams, games, draft and results."""
+    page = selectors.tournament_page(int(tournament_id))
+    if page is None:
+        raise Http404("No such tournament.")
+    return render(request, "pages/tournament.html", {"page": page, "tournament": page.tournament})
+
+
+# The API docs, served from this site (drf-spectacular-sidecar) under the same CSP as every page:
+# Swagger UI's start-up script is fetched as a file (the split view) instead of inlined, and both templates
+# leave out the inline <style> and Redoc's Google Fonts.
+docs = SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="pages/swagger_ui.html")
+
+# Redoc renders with styled-components, which inject <style> elements at run time, and its bundle hard-codes one
+# image from Redocly's CDN (the "API docs by Redocly" logo): only this page allows them. Scripts stay this site's.
+_redoc: Any = SpectacularRedocView.as_view(url_name="schema", template_name="pages/redoc.html")
+redoc = csp_update({"style-src": ["'unsafe-inline'"], "img-src": ["https://cdn.redoc.ly"], "worker-src": ["blob:"]})(
+    _redoc
+)
+
+
+def draft_board(request: HttpRequest, draft_id: str) -> HttpResponse:
+    """The live draft board: rendered from the draft's snapshot, then kept current by /ws/drafts/{id}/."""
+    board = selectors.draft_board(int(draft_id), request.user)
+    if board is None:
+        raise Http404("No such draft.")
+    return render(request, "pages/draft.html", board)

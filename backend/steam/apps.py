@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SteamConfig(AppConfig):
+    name = "backend.steam"
+    label = "steam"

@@ -1,0 +1,82 @@
+"""`/ws/me/` through a real ASGI server: anonymous refused, notifications in `seq` order, only after commit."""
+
+import json
+from collections.abc import Iterator
+
+import pytest
+import requests
+from django.db import transaction
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from backend.notifications.services import notify_user, notify_users
+from tests.processes import AsgiServer, process_env, running
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker) -> Iterator[AsgiServer]:
+    server = AsgiServer(process_env())
+    with django_db_blocker.unblock(), running(server):
+        yield server
+
+
+def sign_in(server: AsgiServer, username: str) -> tuple[int, str]:
+    session = requests.Session()
+    response = session.post(f"{server.url}/api/tests/login-as/", json={"username": username}, timeout=10)
+    response.raise_for_status()
+    return response.json()["id"], f"sessionid={session.cookies['sessionid']}"
+
+
+def open_me(server: AsgiServer, cookie: str | None) -> ClientConnection:
+    headers = {"Cookie": cookie} if cookie else {}
+    return connect(f"{server.ws_url}/ws/me/", origin=server.url, additional_headers=headers, open_timeout=10)
+
+
+def test_anonymous_connection_is_closed_with_4401(server):
+    with open_me(server, None) as socket, pytest.raises(ConnectionClosed) as closed:
+        socket.recv(timeout=10)
+    assert closed.value.rcvd.code == 4401
+
+
+def test_notifications_reach_the_users_connections_in_seq_order(server):
+    user_id, cookie = sign_in(server, "me-notified")
+    other_id, other_cookie = sign_in(server, "me-other")
+    with open_me(server, cookie) as first, open_me(server, cookie) as second, open_me(server, other_cookie) as other:
+        notify_user(user_id, "notify.draft_started", {"draft": 7, "tournament": 3})
+        notify_user(user_id, "notify.your_turn", {"draft": 7, "round": {"id": 70}})
+
+        for socket in (first, second):
+            messages = [json.loads(socket.recv(timeout=10)) for _ in range(2)]
+            assert messages == [
+                {"type": "notify.draft_started", "seq": 1, "data": {"draft": 7, "tournament": 3}},
+                {"type": "notify.your_turn", "seq": 2, "data": {"draft": 7, "round": {"id": 70}}},
+            ]
+        with pytest.raises(TimeoutError):
+            other.recv(timeout=0.5)
+    assert other_id != user_id
+
+
+def test_seq_counts_per_connection(server):
+    user_id, cookie = sign_in(server, "me-seq")
+    with open_me(server, cookie) as early:
+        notify_user(user_id, "notify.your_turn", {"draft": 1})
+        assert json.loads(early.recv(timeout=10))["seq"] == 1
+        with open_me(server, cookie) as late:
+            notify_user(user_id, "notify.your_turn", {"draft": 2})
+            assert json.loads(early.recv(timeout=10))["seq"] == 2
+            assert json.loads(late.recv(timeout=10))["seq"] == 1
+
+
+def test_nothing_is_sent_for_a_rolled_back_transaction(server):
+    user_id, cookie = sign_in(server, "me-rollback")
+    with open_me(server, cookie) as socket:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            notify_users([user_id], "notify.your_turn", {"draft": "rolled back"})
+            raise RuntimeError("roll back")
+        notify_user(user_id, "notify.your_turn", {"draft": "committed"})
+
+        assert json.loads(socket.recv(timeout=10))["data"] == {"draft": "committed"}
+        with pytest.raises(TimeoutError):
+            socket.recv(timeout=0.5)

@@ -1,0 +1,191 @@
+"""The Steam Celery tasks: called directly, and run by a real worker against the fake Steam."""
+
+import logging
+
+import pytest
+from celery.exceptions import Retry
+
+from backend.accounts.models import STEAM_ID64_BASE
+from backend.matches.models import Match, MatchPlayer
+from tests.factories import UserFactory
+from tests.fakes.steam import ScriptedMatch
+from tests.processes import CeleryWorker, process_env, running, wait_until
+from workers.tasks import steam as steam_tasks
+
+MEMBER, OTHER = 120269134, 130357820
+
+
+def scripted(*ids):
+    return [ScriptedMatch(match_id=i, match_seq_num=i * 10, radiant=[MEMBER], dire=[OTHER]) for i in ids]
+
+
+@pytest.fixture
+def members(db):
+    return [
+        UserFactory(username="member", steam_id=STEAM_ID64_BASE + MEMBER),
+        UserFactory(username="other", steam_id=STEAM_ID64_BASE + OTHER),
+    ]
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    sent = []
+    monkeypatch.setattr(steam_tasks.sync_member, "delay", lambda user_id: sent.append(user_id))
+    return sent
+
+
+@pytest.mark.django_db
+def test_without_a_key_tasks_log_one_line_and_do_nothing(fake_steam, settings, members, queued, caplog, monkeypatch):
+    settings.STEAM_API_KEY = ""
+    monkeypatch.setattr(steam_tasks, "_warned_no_key", set())
+    with caplog.at_level(logging.INFO, logger="workers.tasks.steam"):
+        for _ in range(3):  # every period: one line per task and process, not one per run
+            assert steam_tasks.sync_guild_games() == 0
+            assert steam_tasks.sync_member(members[0].pk) is None
+            assert steam_tasks.poll_live_matches() is None
+    assert queued == [] and fake_steam.calls == []
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 3 and all("STEAM_API_KEY is not set" in line for line in lines)
+
+
+@pytest.mark.django_db
+def test_guild_sync_queues_one_task_per_member_and_never_overlaps_itself(fake_steam, members, queued):
+    assert steam_tasks.sync_guild_games() == 2
+    assert sorted(queued) == sorted(user.pk for user in members)
+    assert steam_tasks.sync_guild_games() == 0  # within the period: the run is not repeated
+    assert len(queued) == 2
+    # next period, the first member's task ran, the second's is still queued: only the first is queued again
+    from backend.core.redis import get_redis
+
+    get_redis().delete(steam_tasks.SYNC_RUN_LOCK)
+    steam_tasks.sync_member(members[0].pk)
+    assert steam_tasks.sync_guild_games() == 1
+    assert queued[2:] == [members[0].pk]
+
+
+@pytest.mark.django_db
+def test_member_task_twice_stores_once(fake_steam, members):
+    fake_steam.script_matches(scripted(8000000001, 8000000002))
+    first = steam_tasks.sync_member(members[0].pk)
+    second = steam_tasks.sync_member(members[0].pk)
+    assert len(first["matches_new"]) == 2 and second["matches_new"] == []
+    assert Match.objects.count() == 2 and MatchPlayer.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_member_task_waits_while_another_runs_for_that_member(fake_steam, members):
+    from backend.core.redis import get_redis
+
+    get_redis().set(steam_tasks.MEMBER_LOCK.format(user_id=members[0].pk), "someone", ex=60)
+    with pytest.raises(Retry) as retried:
+        steam_tasks.sync_member.apply(args=[members[0].pk], throw=True)
+    assert 55 <= retried.value.when <= 62  # when the lock expires
+    assert fake_steam.calls == []
+
+
+@pytest.mark.django_db
+def test_member_task_retries_later_when_steam_is_down(fake_steam, members):
+    fake_steam.fail("GetMatchHistory", *[503] * 10)
+    with pytest.raises(Retry):
+        steam_tasks.sync_member.apply(args=[members[0].pk], throw=True)
+    # the lock was released, so the retry can run
+    from backend.core.redis import get_redis
+
+    assert not get_redis().exists(steam_tasks.MEMBER_LOCK.format(user_id=members[0].pk))
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_syncs_every_member(fake_steam, settings, members):
+    fake_steam.script_matches(scripted(8000000001, 8000000002, 8000000003))
+    env = process_env(
+        STEAM_API_KEY=settings.STEAM_API_KEY,
+        STEAM_API_BASE_URL=fake_steam.url,
+        STEAM_CALLS_PER_SECOND="5",
+    )
+    worker = CeleryWorker(env, concurrency=2)
+    with running(worker):
+        steam_tasks.sync_guild_games.delay()
+        wait_until(lambda: Match.objects.count() == 3 and MatchPlayer.objects.count() == 6, timeout=60, what="sync")
+        wait_until(lambda: worker.log.count("steam.sync_member") >= 2 and "Steam calls" in worker.log, timeout=30)
+    assert Match.objects.count() == 3
+    assert "members queued" in worker.log
+
+
+@pytest.mark.django_db
+def test_live_poll_task_queues_the_final_result_fetch_when_a_game_ends(fake_steam, monkeypatch):
+    from django.core.cache import cache
+
+    from backend.live.models import LiveMatch
+    from tests.fakes.steam import fixture
+
+    member = UserFactory(username="live", steam_id=STEAM_ID64_BASE + 1200486799)  # in GetTopLiveGame.json
+    queued = []
+    monkeypatch.setattr(
+        steam_tasks.sync_member, "apply_async", lambda args, countdown: queued.append((args, countdown))
+    )
+    stats = fixture("GetRealtimeStats.json")
+    stats["teams"][0]["players"][0]["accountid"] = 1200486799
+    fake_steam.serve("GetRealtimeStats", stats)
+    first = steam_tasks.poll_live_matches()
+    assert len(first["changed"]) == 1 and queued == []
+    fake_steam.serve("GetRealtimeStats", {})  # the game is over
+    cache.clear()
+    second = steam_tasks.poll_live_matches()
+    assert len(second["ended"]) == 1
+    assert queued == [((member.pk,), steam_tasks.FINAL_RESULT_DELAY_SECONDS)]
+    assert LiveMatch.objects.tracked().count() == 0
+
+
+@pytest.mark.django_db
+def test_live_poll_never_overlaps_itself(fake_steam):
+    from backend.core.redis import get_redis
+
+    get_redis().set(steam_tasks.LIVE_POLL_LOCK, "running", ex=30)
+    assert steam_tasks.poll_live_matches() is None
+    assert fake_steam.calls == []
+
+
+def _pool_children(pid: int) -> list[int]:
+    import subprocess
+
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False).stdout
+    return [int(line) for line in out.split()]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_pool_child_killed_mid_sync_the_work_is_redone_nothing_doubled(fake_steam, settings, members):
+    import os
+    import signal
+    import time
+
+    script = scripted(*range(8000000001, 8000000009))
+    fake_steam.script_matches(script)
+    sequence = fake_steam.handlers["GetMatchHistoryBySequenceNum"]
+
+    def slow(params):
+        time.sleep(0.4)
+        return sequence(params)
+
+    fake_steam.serve("GetMatchHistoryBySequenceNum", slow)
+    env = process_env(
+        STEAM_API_KEY=settings.STEAM_API_KEY,
+        STEAM_API_BASE_URL=fake_steam.url,
+        STEAM_CALLS_PER_SECOND="100",
+        CELERY_TASK_TIME_LIMIT="5",  # the member lock outlives a dead worker by time limit + 10 s
+        CELERY_TASK_SOFT_TIME_LIMIT="4",
+    )
+    worker = CeleryWorker(env, concurrency=1)
+    with running(worker):
+        steam_tasks.sync_member.delay(members[0].pk)
+        wait_until(lambda: len(fake_steam.calls_to("GetMatchHistoryBySequenceNum")) >= 3, timeout=30, what="sync")
+        [child] = _pool_children(worker.popen.pid)
+        os.kill(child, signal.SIGKILL)
+        stored_when_killed = Match.objects.count()
+        assert 0 < stored_when_killed < 8
+        # redelivered (acks_late + reject on worker lost), waits for the dead run's lock, then finishes
+        wait_until(lambda: Match.objects.count() == 8, timeout=60, what="the sync to be redone")
+    assert MatchPlayer.objects.count() == 16
+    fetched = [call.params["start_at_match_seq_num"] for call in fake_steam.calls_to("GetMatchHistoryBySequenceNum")]
+    assert len(fetched) <= 8 + 1  # each match fetched once (the one in flight at the kill perhaps twice)
