@@ -47,6 +47,13 @@ class AutoSchema(openapi.AutoSchema):
 
     def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
+        for code, response in list(responses.items()):
+            # `OpenApiResponse(description=...)` alone declares no body, but every error answer has one.
+            if code[0] in "45" and "content" not in response:
+                serializer = ValidationErrorSerializer if code == "400" else ErrorSerializer
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(serializer, description=response.get("description", "")), code, direction=direction
+                )
         for code in self.error_codes():
             if code not in responses:
                 serializer, description = ERROR_DESCRIPTIONS[code]

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from backend.organizations.models import Organization
 
@@ -10,3 +11,4 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug", "description", "discord_guild_id")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("admins", "staff")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -23,32 +23,57 @@ def users(n: int) -> list[User]:
 
 
 def organizations(n: int) -> None:
-    for _ in range(n):
-        organization = Organization.objects.create(name=f"Org {next(_serial)}", slug=f"org-{next(_serial)}")
-        organization.admins.add(*users(1))
-        organization.staff.add(*users(2))
+    created = Organization.objects.bulk_create(
+        [Organization(name=f"Org {next(_serial)}", slug=f"org-{next(_serial)}") for _ in range(n)]
+    )
+    people = users(3 * n)
+    Organization.admins.through.objects.bulk_create(
+        [Organization.admins.through(organization=org, user=people[3 * i]) for i, org in enumerate(created)]
+    )
+    Organization.staff.through.objects.bulk_create(
+        [
+            Organization.staff.through(organization=org, user=people[3 * i + offset])
+            for i, org in enumerate(created)
+            for offset in (1, 2)
+        ]
+    )
+
+
+def bulk_teams(tournaments_and_orders: list[tuple[Tournament, int]]) -> None:
+    """One team per (tournament, draft_order): a captain and one more member, both registered."""
+    people = users(2 * len(tournaments_and_orders))
+    created = Team.objects.bulk_create(
+        [
+            Team(tournament=tournament, name=f"Team {next(_serial)}", captain=people[2 * i], draft_order=order)
+            for i, (tournament, order) in enumerate(tournaments_and_orders)
+        ]
+    )
+    Tournament.players.through.objects.bulk_create(
+        [
+            Tournament.players.through(tournament_id=team.tournament_id, user=people[2 * i + offset])
+            for i, team in enumerate(created)
+            for offset in (0, 1)
+        ]
+    )
+    TeamMember.objects.bulk_create(
+        [
+            TeamMember(team=team, tournament_id=team.tournament_id, user=people[2 * i + offset])
+            for i, team in enumerate(created)
+            for offset in (0, 1)
+        ]
+    )
 
 
 def tournaments(organization: Organization, n: int) -> None:
-    for _ in range(n):
-        tournament = Tournament.objects.create(
-            organization=organization, name=f"Cup {next(_serial)}", tournament_type="swiss"
-        )
-        tournament.players.add(*users(2))
-        TeamFactory(tournament=tournament)
+    created = Tournament.objects.bulk_create(
+        [Tournament(organization=organization, name=f"Cup {next(_serial)}", tournament_type="swiss") for _ in range(n)]
+    )
+    bulk_teams([(tournament, 1) for tournament in created])
 
 
 def teams(tournament: Tournament, n: int) -> None:
     start = Team.objects.filter(tournament=tournament).count()
-    for index in range(n):
-        captain, member = users(2)
-        tournament.players.add(captain, member)
-        team = Team.objects.create(
-            tournament=tournament, name=f"Team {next(_serial)}", captain=captain, draft_order=start + index + 1
-        )
-        TeamMember.objects.bulk_create(
-            [TeamMember(team=team, tournament=tournament, user=user) for user in (captain, member)]
-        )
+    bulk_teams([(tournament, start + index + 1) for index in range(n)])
 
 
 def games(tournament: Tournament, n: int) -> None:
