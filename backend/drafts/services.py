@@ -21,6 +21,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from backend.accounts.models import User
+from backend.core.cache import invalidate_after_commit, invalidate_models_after_commit
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.drafts import broadcast
 from backend.drafts.models import TEAM_SIZE, Draft, DraftEvent, DraftEventType, DraftRound, DraftState, DraftStyle
@@ -149,7 +150,9 @@ def _decide_shuffle_round(draft_round: DraftRound, tournament_id: int, roll: Rol
     draft_round.captain_id = team.captain_id
     draft_round.was_tie = tie_roll_data is not None
     draft_round.tie_roll_data = tie_roll_data
-    draft_round.save(update_fields=["team", "captain", "was_tie", "tie_roll_data"])
+    _update(
+        draft_round, team=team.id, captain=team.captain_id, was_tie=draft_round.was_tie, tie_roll_data=tie_roll_data
+    )
 
 
 def _create_rounds(draft: Draft, roll: Roll) -> list[DraftRound]:
@@ -171,6 +174,15 @@ def _create_rounds(draft: Draft, roll: Roll) -> list[DraftRound]:
         # bulk_create returns ids on PostgreSQL and SQLite alike (RETURNING).
         _decide_shuffle_round(rounds[0], draft.tournament_id, roll)
     return rounds
+
+
+def _update(row: Draft | DraftRound, **values: Any) -> None:
+    """Write `values` to the row in one UPDATE, and invalidate its cached reads after commit.
+
+    Not `save()`: cacheops would read the row again before writing it, a query per save on the pick's path.
+    """
+    type(row)._default_manager.filter(pk=row.pk).update(**values)
+    invalidate_after_commit(row)
 
 
 def _emit(draft: Draft, event_type: str, actor: User | None, data: dict[str, Any]) -> None:
@@ -276,11 +288,13 @@ def draft_pick(
 
     current.choice_id = player_id
     current.picked_at = timezone.now()
-    current.save(update_fields=["choice", "picked_at"])
-    # bulk_create: TeamMember.save() would load the team's tournament again; the pick knows it.
+    _update(current, choice=player_id, picked_at=current.picked_at)
+    # bulk_create: TeamMember.save() would load the team's tournament again, and the cache's handlers the rows it
+    # feeds into; the tables are invalidated after commit instead, without a query.
     TeamMember.objects.bulk_create(
         [TeamMember(team=current.team, tournament_id=draft.tournament_id, user_id=player_id)]
     )
+    invalidate_models_after_commit(TeamMember)
 
     following = next((later for later in rounds if later.pick_number == current.pick_number + 1), None)
     if following is not None and not available_players(draft.tournament_id).exists():
@@ -290,7 +304,7 @@ def draft_pick(
     if draft.style == DraftStyle.SHUFFLE:
         _decide_shuffle_round(following, draft.tournament_id, roll)
     _emit(draft, DraftEventType.PICK, actor, _change(current, team_data(current.team), following))
-    draft.save(update_fields=["seq"])
+    _update(draft, seq=draft.seq)
     logger.info("%s picked %s in round %s of draft %s", actor, player_id, current.pick_number, draft.pk)
     return PickResult(draft, None)
 
@@ -304,7 +318,7 @@ def _complete(draft: Draft, actor: User, last: DraftRound, rounds: list[DraftRou
     team = next(team for team in snapshot["teams"] if team["id"] == last.team_id)
     _emit(draft, DraftEventType.PICK, actor, _change(last, team, None))
     _emit(draft, DraftEventType.COMPLETED, actor, _change(None, None, None) | {"draft": snapshot})
-    draft.save(update_fields=["seq", "state"])
+    _update(draft, seq=draft.seq, state=draft.state)
     logger.info("%s picked %s in the last round of draft %s: complete", actor, last.choice_id, draft.pk)
     return PickResult(draft, snapshot)
 
@@ -333,6 +347,7 @@ def draft_undo(*, actor: User, draft_id: int) -> Draft:
         DraftRound.objects.filter(draft=draft, pick_number__gt=last.pick_number).update(
             team=None, captain=None, was_tie=False, tie_roll_data=None
         )
+        invalidate_models_after_commit(DraftRound)
     if draft.state == DraftState.COMPLETED:
         draft.state = DraftState.ACTIVE
         tournament_reopen_draft(tournament=draft.tournament)
