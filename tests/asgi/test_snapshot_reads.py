@@ -6,6 +6,7 @@ import time
 import pytest
 
 from asgi.consumers import drafts
+from tests.asgi.draft_clients import run_async
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def test_watchers_asking_during_a_read_that_began_after_they_joined_share_it(rea
         joined = time.monotonic() - 1
         return await asyncio.gather(*(shared.get(7, joined) for _ in range(100)))
 
-    results = asyncio.run(scenario())
+    results = run_async(scenario())
     assert reads == [7]
     assert set(results) == {(1, "snapshot 1")}
 
@@ -41,7 +42,7 @@ def test_watchers_that_joined_during_a_read_share_the_next_one(reads) -> None:
         late = await asyncio.gather(*(shared.get(7, time.monotonic()) for _ in range(100)))
         return await first, late
 
-    first, late = asyncio.run(scenario())
+    first, late = run_async(scenario())
     assert reads == [7, 7]
     assert first == (1, "snapshot 1") and set(late) == {(2, "snapshot 2")}
 
@@ -65,7 +66,7 @@ def test_a_failed_read_fails_its_waiters_and_the_next_read_starts_afresh(monkeyp
         later = shared.get(3, time.monotonic())
         return await failing, await later, shared
 
-    failed, later, shared = asyncio.run(scenario())
+    failed, later, shared = run_async(scenario())
     assert all(isinstance(result, ConnectionError) for result in failed)
     assert later == (5, "snapshot")
     assert shared.running == {} and shared.waiting == {}
@@ -79,7 +80,7 @@ def test_a_watcher_that_joined_after_a_read_began_gets_a_read_of_its_own(reads) 
         late = await shared.get(7, time.monotonic())
         return await first, late
 
-    first, late = asyncio.run(scenario())
+    first, late = run_async(scenario())
     assert reads == [7, 7]
     assert first == (1, "snapshot 1") and late == (2, "snapshot 2")
 
@@ -90,5 +91,5 @@ def test_different_drafts_are_read_separately(reads) -> None:
         joined = time.monotonic() - 1
         return await asyncio.gather(shared.get(1, joined), shared.get(2, joined))
 
-    asyncio.run(scenario())
+    run_async(scenario())
     assert sorted(reads) == [1, 2]
