@@ -35,6 +35,7 @@ from backend.drafts.selectors import (
     round_data,
     team_data,
 )
+from backend.notifications.services import on_draft_event
 from backend.organizations.permissions import can_manage_organization_content
 from backend.tournaments.models import Team, TeamMember, Tournament, TournamentState
 from backend.tournaments.selectors import team_total_mmr
@@ -190,6 +191,8 @@ def _emit(draft: Draft, event_type: str, actor: User | None, data: dict[str, Any
     draft.seq += 1
     DraftEvent.objects.create(draft=draft, seq=draft.seq, type=event_type, actor=actor, payload=data)
     broadcast.broadcast_on_commit(draft.pk, event_message(event_type, draft.seq, data))
+    # Players and the captain on turn (/ws/me/, Discord); everything it sends leaves after commit.
+    on_draft_event(draft_id=draft.pk, tournament_id=draft.tournament_id, event_type=event_type, data=data)
 
 
 def _change(draft_round: DraftRound | None, team: dict[str, Any] | None, current: DraftRound | None) -> dict[str, Any]:

@@ -68,3 +68,22 @@ def test_a_broadcast_failure_is_logged_once_per_outage_and_the_picks_stand(
         publisher.submit((draft.pk, "draft.pick", 99, "{}"))  # the layer answers again
         assert publisher.flush()
     assert any("resumed" in record.getMessage() for record in caplog.records)
+
+
+def test_every_event_is_handed_to_the_notifications(staff, monkeypatch) -> None:
+    seen: list[tuple[str, int | None]] = []
+
+    def record(*, draft_id: int, tournament_id: int, event_type: str, data: dict) -> None:
+        seen.append((event_type, (data.get("current_round") or {}).get("captain")))
+
+    monkeypatch.setattr(services, "on_draft_event", record)
+    world = draft_world(2, 2)
+    draft = services.draft_create(actor=staff, tournament=world.tournament, style=DraftStyle.NORMAL)
+    services.draft_pick(actor=staff, draft_id=draft.pk, player_id=world.players[0].pk)
+    services.draft_pick(actor=staff, draft_id=draft.pk, player_id=world.players[1].pk)
+    assert seen == [
+        ("draft.started", world.teams[0].captain_id),
+        ("draft.pick", world.teams[1].captain_id),
+        ("draft.pick", None),
+        ("draft.completed", None),
+    ]
