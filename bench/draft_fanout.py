@@ -120,6 +120,12 @@ def watchers_process(urls: list[str], origin: str, count: int, last_seq: int, pi
 # --- the run ------------------------------------------------------------------------------------------------------
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def make_draft(teams: int, players: int) -> tuple[int, str, dict[int, str], dict[str, Any]]:
     from rest_framework.authtoken.models import Token
 
@@ -164,6 +170,10 @@ def run(watchers: int, web: int, picks: int, interval: float) -> dict[str, Any]:
         client.start()
         kind, connected, connect_seconds = parent.recv()
         assert kind == "ready"
+        web_pids = [server.popen.pid for server in servers if server.popen is not None]
+        web_cpu_before = sum(cpu_seconds(pid) for pid in web_pids)
+        client_cpu_before = cpu_seconds(client.pid)
+        picks_started = time.monotonic()
         post_latencies = []
         current = snapshot["current_round"]
         available = [player["id"] for player in snapshot["available_players"]]
@@ -183,6 +193,9 @@ def run(watchers: int, web: int, picks: int, interval: float) -> dict[str, Any]:
             current, available = body["current_round"], [player["id"] for player in body["available_players"]]
             time.sleep(interval)
         kind, results = parent.recv()
+        picks_seconds = time.monotonic() - picks_started
+        web_cpu = sum(cpu_seconds(pid) for pid in web_pids) - web_cpu_before
+        client_cpu = cpu_seconds(client.pid) - client_cpu_before
         client.join(30)
     latencies = [latency for result in results for latency in result["latencies"]]
     return {
@@ -198,6 +211,10 @@ def run(watchers: int, web: int, picks: int, interval: float) -> dict[str, Any]:
         "deliveries": len(latencies),
         "lost": sum(result["missing"] for result in results) + (watchers - connected) * picks,
         "resyncs": sum(result["resyncs"] for result in results),
+        # Share of one core used while the picks were made and delivered: near 100% means that side was the limit.
+        "web_cpu_pct": 100 * web_cpu / picks_seconds,
+        "web_cpu_us_per_delivery": 1e6 * web_cpu / max(len(latencies), 1),
+        "client_cpu_pct": 100 * client_cpu / picks_seconds,
     }
 
 
@@ -214,18 +231,21 @@ def main() -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     rows = [run(count, web, options.picks, options.interval) for web in options.web for count in options.watchers]
     print(
         "| web processes | watchers | all connected in | POST p50 / p99 | delivery p50 / p99 / max"
-        " | deliveries | lost | resyncs |"
+        " | deliveries | lost | resyncs | CPU web / watchers | web CPU per delivery |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(
             f"| {row['web']} | {row['watchers']} ({row['connected']} connected) | {row['connect_s']:.1f} s"
             f" | {row['post_p50_ms']:.0f} / {row['post_p99_ms']:.0f} ms"
             f" | {row['p50_ms']:.0f} / {row['p99_ms']:.0f} / {row['max_ms']:.0f} ms"
-            f" | {row['deliveries']} | {row['lost']} | {row['resyncs']} |"
+            f" | {row['deliveries']} | {row['lost']} | {row['resyncs']}"
+            f" | {row['web_cpu_pct']:.0f}% / {row['client_cpu_pct']:.0f}%"
+            f" | {row['web_cpu_us_per_delivery']:.0f} us |"
         )
 
 

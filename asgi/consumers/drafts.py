@@ -44,33 +44,45 @@ _read_snapshot = database_sync_to_async(_snapshot_message, thread_sensitive=Fals
 
 
 class SnapshotReads:
-    """Shares one snapshot read among the watchers of a draft that ask while it runs.
+    """Shares snapshot reads among the watchers of a draft that connect together.
 
-    A watcher may only share a read that started after it joined the group (`since`): an older read could miss
-    an event published before the watcher was listening.
+    A watcher may only share a read that started after it joined the group (`since`): an older read could miss an
+    event published before the watcher was listening. Those who arrive while a read runs wait for the next one,
+    which starts as soon as the running one ends and serves all of them: a burst of a thousand connects costs a
+    read per read-duration, not a read per watcher.
     """
 
     def __init__(self) -> None:
         self.running: dict[int, tuple[float, asyncio.Future[Snapshot]]] = {}
+        self.waiting: dict[int, asyncio.Future[Snapshot]] = {}
 
     async def get(self, draft_id: int, since: float) -> Snapshot:
-        pending = self.running.get(draft_id)
-        if pending is not None and pending[0] >= since:
-            return await asyncio.shield(pending[1])
-        future: asyncio.Future[Snapshot] = asyncio.get_running_loop().create_future()
-        self.running[draft_id] = (time.monotonic(), future)
-        try:
-            result = await _read_snapshot(draft_id)
-        except BaseException as error:
-            future.set_exception(error)
-            future.exception()  # retrieved: no "never retrieved" warning when nobody else waits
-            raise
+        running = self.running.get(draft_id)
+        if running is not None and running[0] >= since:
+            return await asyncio.shield(running[1])
+        if running is None:
+            future = asyncio.get_running_loop().create_future()
+            self._start(draft_id, future)
         else:
-            future.set_result(result)
-            return result
+            future = self.waiting.get(draft_id) or asyncio.get_running_loop().create_future()
+            self.waiting[draft_id] = future
+        return await asyncio.shield(future)
+
+    def _start(self, draft_id: int, future: asyncio.Future[Snapshot]) -> None:
+        self.running[draft_id] = (time.monotonic(), future)
+        asyncio.get_running_loop().create_task(self._read(draft_id, future))
+
+    async def _read(self, draft_id: int, future: asyncio.Future[Snapshot]) -> None:
+        try:
+            future.set_result(await _read_snapshot(draft_id))
+        except Exception as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody waits any more
         finally:
-            if self.running.get(draft_id, (0.0, None))[1] is future:
-                del self.running[draft_id]
+            del self.running[draft_id]
+            following = self.waiting.pop(draft_id, None)
+            if following is not None:
+                self._start(draft_id, following)
 
 
 snapshot_reads = SnapshotReads()

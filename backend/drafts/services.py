@@ -35,6 +35,7 @@ from backend.drafts.selectors import (
     round_data,
     team_data,
 )
+from backend.notifications.services import on_draft_event
 from backend.organizations.permissions import can_manage_organization_content
 from backend.tournaments.models import Team, TeamMember, Tournament, TournamentState
 from backend.tournaments.selectors import team_total_mmr
@@ -150,7 +151,9 @@ def _decide_shuffle_round(draft_round: DraftRound, tournament_id: int, roll: Rol
     draft_round.captain_id = team.captain_id
     draft_round.was_tie = tie_roll_data is not None
     draft_round.tie_roll_data = tie_roll_data
-    draft_round.save(update_fields=["team", "captain", "was_tie", "tie_roll_data"])
+    _update(
+        draft_round, team=team.id, captain=team.captain_id, was_tie=draft_round.was_tie, tie_roll_data=tie_roll_data
+    )
 
 
 def _create_rounds(draft: Draft, roll: Roll) -> list[DraftRound]:
@@ -175,11 +178,22 @@ def _create_rounds(draft: Draft, roll: Roll) -> list[DraftRound]:
     return rounds
 
 
+def _update(row: Draft | DraftRound, **values: Any) -> None:
+    """Write `values` to the row in one UPDATE, and invalidate its cached reads after commit.
+
+    Not `save()`: cacheops would read the row again before writing it, a query per save on the pick's path.
+    """
+    type(row)._default_manager.filter(pk=row.pk).update(**values)
+    invalidate_after_commit(row)
+
+
 def _emit(draft: Draft, event_type: str, actor: User | None, data: dict[str, Any]) -> None:
     """Append the next event and broadcast it after commit. Precondition: the draft lock; the caller saves `seq`."""
     draft.seq += 1
     DraftEvent.objects.create(draft=draft, seq=draft.seq, type=event_type, actor=actor, payload=data)
     broadcast.broadcast_on_commit(draft.pk, event_message(event_type, draft.seq, data))
+    # Players and the captain on turn (/ws/me/, Discord); everything it sends leaves after commit.
+    on_draft_event(draft_id=draft.pk, tournament_id=draft.tournament_id, event_type=event_type, data=data)
 
 
 def _change(draft_round: DraftRound | None, team: dict[str, Any] | None, current: DraftRound | None) -> dict[str, Any]:
@@ -279,7 +293,7 @@ def draft_pick(
 
     current.choice_id = player_id
     current.picked_at = timezone.now()
-    current.save(update_fields=["choice", "picked_at"])
+    _update(current, choice=player_id, picked_at=current.picked_at)
     # bulk_create: TeamMember.save() would load the team's tournament again; the pick knows it.
     picked = TeamMember.objects.bulk_create(
         [TeamMember(team=current.team, tournament_id=draft.tournament_id, user_id=player_id)]
@@ -294,7 +308,7 @@ def draft_pick(
     if draft.style == DraftStyle.SHUFFLE:
         _decide_shuffle_round(following, draft.tournament_id, roll)
     _emit(draft, DraftEventType.PICK, actor, _change(current, team_data(current.team), following))
-    draft.save(update_fields=["seq"])
+    _update(draft, seq=draft.seq)
     logger.info("%s picked %s in round %s of draft %s", actor, player_id, current.pick_number, draft.pk)
     return PickResult(draft, None)
 
@@ -308,7 +322,7 @@ def _complete(draft: Draft, actor: User, last: DraftRound, rounds: list[DraftRou
     team = next(team for team in snapshot["teams"] if team["id"] == last.team_id)
     _emit(draft, DraftEventType.PICK, actor, _change(last, team, None))
     _emit(draft, DraftEventType.COMPLETED, actor, _change(None, None, None) | {"draft": snapshot})
-    draft.save(update_fields=["seq", "state"])
+    _update(draft, seq=draft.seq, state=draft.state)
     logger.info("%s picked %s in the last round of draft %s: complete", actor, last.choice_id, draft.pk)
     return PickResult(draft, snapshot)
 

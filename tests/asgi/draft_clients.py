@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,12 @@ from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import connect
 
 from backend.accounts.models import User
+
+
+def run_async(coroutine: Any) -> Any:
+    """`asyncio.run` in a thread of its own: an earlier test may have left this thread's event loop running."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def token_for(user: User) -> str:

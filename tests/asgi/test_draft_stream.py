@@ -10,7 +10,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from backend.drafts.models import Draft, DraftRound
-from tests.asgi.draft_clients import Watcher, rest, token_for
+from tests.asgi.draft_clients import Watcher, rest, run_async, token_for
 from tests.backend.drafts.world import DraftWorld, check_consistency, draft_world
 from tests.factories import UserFactory
 from tests.processes import AsgiServer, RedisServer, process_env, running
@@ -96,7 +96,7 @@ def test_fifty_watchers_see_every_event_once_in_order_and_end_equal_to_get(serve
                 await asyncio.to_thread(draft.pick)
         await asyncio.wait_for(asyncio.gather(*tasks), 60)
 
-    asyncio.run(scenario())
+    run_async(scenario())
     final = draft.get()
     assert final["state"] == "completed" and final["seq"] == last_seq
     for watcher in watchers:
@@ -130,7 +130,7 @@ def test_a_watcher_that_reconnects_mid_draft_ends_with_the_same_state(server) ->
         await asyncio.wait_for(steady_task, 30)
         assert back.state == steady.state
 
-    asyncio.run(scenario())
+    run_async(scenario())
     assert steady.state == draft.get()
 
 
@@ -154,7 +154,7 @@ def test_sync_answers_a_fresh_snapshot_and_nothing_a_watcher_sends_changes_the_d
             received.append(json.loads(await asyncio.wait_for(socket.recv(), 10)))
             return received
 
-    first, synced = asyncio.run(scenario())
+    first, synced = run_async(scenario())
     assert first["type"] == synced["type"] == "draft.snapshot"
     assert synced["data"] == first["data"] == draft.get()
     assert list(DraftRound.objects.filter(draft_id=draft.id).order_by("pk").values()) == before
@@ -169,7 +169,7 @@ def test_an_unknown_draft_is_accepted_then_closed_4404(server, draft_id: str) ->
                 await asyncio.wait_for(socket.recv(), 10)
             return closed.value.rcvd.code if closed.value.rcvd else None
 
-    assert asyncio.run(scenario()) == 4404
+    assert run_async(scenario()) == 4404
 
 
 def test_a_pick_while_the_channel_layer_redis_is_down_is_saved_and_seen_after_reconnect(
@@ -184,7 +184,7 @@ def test_a_pick_while_the_channel_layer_redis_is_down_is_saved_and_seen_after_re
             async with connect(draft.url, origin=server.url) as socket:
                 await watcher.listen(socket, 1, 30)
 
-        asyncio.run(before_outage())
+        run_async(before_outage())
         redis_server.stop()
         started = time.monotonic()
         body = draft.pick()
@@ -203,5 +203,5 @@ def test_a_pick_while_the_channel_layer_redis_is_down_is_saved_and_seen_after_re
                 assert back.messages[-1]["type"] == "draft.pick"
             assert back.state == draft.get()
 
-        asyncio.run(after_outage())
+        run_async(after_outage())
         assert "not broadcast" in server.log

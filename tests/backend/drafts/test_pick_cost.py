@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backend.drafts import services
+from backend.drafts import broadcast, services
 from backend.drafts.models import DraftStyle
 from tests.backend.drafts.world import draft_world
 from tests.conftest import client_for
@@ -50,13 +50,15 @@ def test_pick_query_count_does_not_grow_with_the_draft(teams: int, organization,
 
 
 def test_a_pick_broadcasts_the_change_not_the_draft(
-    organization, org_staff, django_capture_on_commit_callbacks
+    organization, org_staff, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:
     world = draft_world(8, 32, organization=organization)
     draft = services.draft_create(actor=org_staff, tournament=world.tournament, style=DraftStyle.SNAKE)
-    with django_capture_on_commit_callbacks() as callbacks:
+    sent: list[tuple] = []
+    monkeypatch.setattr(broadcast, "send", lambda *args: sent.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
         services.draft_pick(actor=org_staff, draft_id=draft.pk, player_id=world.players[0].pk)
-    assert len(callbacks) == 1
+    assert [(draft_id, event_type, seq) for draft_id, event_type, seq, _ in sent] == [(draft.pk, "draft.pick", 2)]
     event = draft.events.get(seq=2)
     size = len(json.dumps({"type": event.type, "seq": event.seq, "data": event.payload}))
     assert size < 2_000, size
