@@ -14,7 +14,7 @@ from django.utils import timezone
 from backend.accounts.models import STEAM_ID64_BASE, User
 from backend.matches.models import Match, MatchPlayer, MemberSync
 from backend.steam.client import BACKGROUND, SteamClient, get_client
-from backend.steam.errors import SteamNotFound, SteamPrivateHistory, SteamUnavailable
+from backend.steam.errors import SteamBudgetUnavailable, SteamNotFound, SteamPrivateHistory, SteamUnavailable
 from backend.steam.results import MatchDetails
 from backend.tournaments.models import Game, GameStatus, TeamMember
 
@@ -238,6 +238,8 @@ def member_games_sync(*, user_id: int, client: SteamClient | None = None) -> Mem
             continue
         try:
             details = client.get_match_by_seq_num(listed[match_id], match_id=match_id, policy=BACKGROUND)
+        except SteamBudgetUnavailable:
+            raise  # Redis is down: every further call would fail too; the next run does the rest
         except (SteamNotFound, SteamUnavailable) as exc:
             # Listed but not fetchable now (Steam lists some matches before it serves them): a later run
             # finds it again while it is within the overlap. One bad match never blocks the others.

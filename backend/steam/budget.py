@@ -26,7 +26,7 @@ import redis
 from django.conf import settings
 
 from backend.core.redis import get_redis
-from backend.steam.errors import SteamBudgetExhausted, SteamUnavailable
+from backend.steam.errors import SteamBudgetExhausted, SteamBudgetUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class CallBudget:
     def acquire(self, priority: Priority, *, timeout: float) -> None:
         """Wait for a slot for one call, at most `timeout` seconds; SteamBudgetExhausted if none came.
 
-        Redis down means the budget cannot be checked, so no call is made (SteamUnavailable): never over budget.
+        Redis down means the budget cannot be checked, so no call is made (SteamBudgetUnavailable): never over budget.
         """
         deadline = time.monotonic() + timeout
         waiter_id = uuid.uuid4().hex
@@ -182,7 +182,9 @@ class CallBudget:
                 # caller that went away stops blocking us.
                 time.sleep(max(0.005, min(wait, 1.0)))
         except redis.RedisError as exc:
-            raise SteamUnavailable(f"The Steam call budget cannot be checked (Redis: {type(exc).__name__}).") from None
+            raise SteamBudgetUnavailable(
+                f"The Steam call budget cannot be checked (Redis: {type(exc).__name__})."
+            ) from None
         self._forget_waiter(priority, waiter_id)
         raise SteamBudgetExhausted(
             f"No Steam call slot within {timeout:.1f} s (budget {self.window.limit} per {self.window.seconds:g} s).",

@@ -37,6 +37,7 @@ from backend.steam import results
 from backend.steam.budget import CallBudget, Priority
 from backend.steam.errors import (
     SteamBadKey,
+    SteamBudgetUnavailable,
     SteamError,
     SteamMalformed,
     SteamNotConfigured,
@@ -238,7 +239,11 @@ class SteamClient:
         retrying = Retrying(
             stop=stop_after_attempt(policy.attempts) | stop_before_delay(policy.deadline_seconds),
             wait=wait,
-            retry=retry_if_exception(lambda exc: isinstance(exc, SteamError) and exc.retryable),
+            retry=retry_if_exception(
+                lambda exc: (
+                    isinstance(exc, SteamError) and exc.retryable and not isinstance(exc, SteamBudgetUnavailable)
+                )
+            ),
             before_sleep=log_retry,
             reraise=True,
         )

@@ -47,6 +47,14 @@ class SteamBudgetExhausted(SteamUnavailable):
     default_retry_after = 5
 
 
+class SteamBudgetUnavailable(SteamUnavailable):
+    """The call budget cannot be checked (Redis is down), so Steam was not called. Retried by the next run, not
+    within the call: a Redis outage outlasts a few seconds of backoff, and every call of the run would hit it."""
+
+    code = "steam_budget_unavailable"
+    default_retry_after = 30
+
+
 class SteamMalformed(SteamUnavailable):
     """HTTP 200 with a body that is not the documented shape. Retrying the same call rarely helps."""
 

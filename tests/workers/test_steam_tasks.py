@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+import redis
 from celery.exceptions import Retry
 
 from backend.accounts.models import STEAM_ID64_BASE
@@ -189,3 +190,48 @@ def test_pool_child_killed_mid_sync_the_work_is_redone_nothing_doubled(fake_stea
     assert MatchPlayer.objects.count() == 16
     fetched = [call.params["start_at_match_seq_num"] for call in fake_steam.calls_to("GetMatchHistoryBySequenceNum")]
     assert len(fetched) <= 8 + 1  # each match fetched once (the one in flight at the kill perhaps twice)
+
+
+@pytest.mark.django_db
+def test_redis_restarted_mid_sync_the_runs_fail_cleanly_and_the_next_finishes_nothing_doubled(
+    fake_steam, settings, members, queued, redis_server, caplog
+):
+    # Every key of the Steam code (budget, locks, response cache) on a Redis of the test's own.
+    settings.CACHE_REDIS_URL = redis_server.url
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": redis_server.url}}
+    ids = list(range(8000000001, 8000000007))
+    fake_steam.script_matches(scripted(*ids))
+    sequence = fake_steam.handlers["GetMatchHistoryBySequenceNum"]
+
+    def redis_stops_after_the_second_match(params):
+        answer = sequence(params)
+        if len(fake_steam.calls_to("GetMatchHistoryBySequenceNum")) == 2:
+            redis_server.stop()
+        return answer
+
+    fake_steam.serve("GetMatchHistoryBySequenceNum", redis_stops_after_the_second_match)
+    with caplog.at_level(logging.WARNING, logger="workers.tasks.steam"):
+        with pytest.raises(Retry):  # the member's sync comes back later (a worker re-queues it with a countdown)
+            steam_tasks.sync_member(members[0].pk)
+        # the beat's runs while Redis is still down: nothing done, nothing raised
+        assert steam_tasks.sync_guild_games() == 0
+        assert steam_tasks.poll_live_matches() is None
+    stored_during = Match.objects.count()
+    assert 0 < stored_during < len(ids)
+    assert queued == []
+    lines = [r.getMessage() for r in caplog.records if r.name == "workers.tasks.steam"]
+    assert len(lines) == 3, lines  # one line per run
+    assert all("Redis" in line for line in lines), lines
+    calls_before = len(fake_steam.calls)
+
+    redis_server.start()  # empty: no scripts, no locks, no budget window
+    report = steam_tasks.sync_member(members[0].pk)
+    assert len(report["matches_new"]) == len(ids) - stored_during
+    assert set(Match.objects.values_list("match_id", flat=True)) == set(ids)
+    assert MatchPlayer.objects.count() == 2 * len(ids)
+    fetched = [call.params["start_at_match_seq_num"] for call in fake_steam.calls_to("GetMatchHistoryBySequenceNum")]
+    assert len(fetched) <= len(ids) + 1  # each match fetched once (the one in flight when Redis went perhaps twice)
+    assert len(fake_steam.calls) > calls_before
+    assert steam_tasks.sync_guild_games() == 2  # the guild sync runs again too
+    # the budget's script was loaded again into the restarted server (NOSCRIPT handled) and counted the calls
+    assert redis.Redis.from_url(redis_server.url).zcard("steam:budget:calls") > 0

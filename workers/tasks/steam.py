@@ -56,16 +56,27 @@ def sync_guild_games() -> int:
         return 0
     # One run per period: a manual run or a second beat within the period does nothing.
     period = max(1, settings.GUILD_SYNC_MINUTES * 60 - 5)
-    if not get_redis().set(SYNC_RUN_LOCK, uuid.uuid4().hex, nx=True, ex=period):
-        logger.info("steam.sync_guild_games: a run started less than %d s ago; skipping", period)
+    redis_client = get_redis()
+    try:
+        if not redis_client.set(SYNC_RUN_LOCK, uuid.uuid4().hex, nx=True, ex=period):
+            logger.info("steam.sync_guild_games: a run started less than %d s ago; skipping", period)
+            return 0
+    except redis.RedisError as exc:
+        logger.warning("steam.sync_guild_games: Redis unavailable (%s); the next period runs it", type(exc).__name__)
         return 0
     user_ids = list(services.members_to_sync().values_list("id", flat=True))
     due = [user_id for user_id in user_ids if services.member_sync_due(user_id=user_id)]
-    redis_client, queued = get_redis(), 0
+    queued = 0
     # The marker outlives a lost task (a crashed worker): after a few periods the member is queued again.
     marker_seconds = settings.GUILD_SYNC_MINUTES * 60 * 6
     for user_id in due:
-        if redis_client.set(MEMBER_QUEUED.format(user_id=user_id), "1", nx=True, ex=marker_seconds):
+        try:
+            fresh = redis_client.set(MEMBER_QUEUED.format(user_id=user_id), "1", nx=True, ex=marker_seconds)
+        except redis.RedisError as exc:
+            # Members not queued yet are due again next period; the run lock is lost with Redis anyway.
+            logger.warning("steam.sync_guild_games: Redis unavailable (%s) after %d queued", type(exc).__name__, queued)
+            return queued
+        if fresh:
             sync_member.delay(user_id)
             queued += 1
     logger.info(
@@ -88,7 +99,12 @@ def sync_member(self: Task, user_id: int) -> dict[str, object] | None:
     lock, token = MEMBER_LOCK.format(user_id=user_id), uuid.uuid4().hex
     # Longer than a sync may run (the hard time limit), so it only outlives a worker that died holding it.
     lock_seconds = settings.CELERY_TASK_TIME_LIMIT + 10
-    if not client.set(lock, token, nx=True, ex=lock_seconds):
+    try:
+        acquired = client.set(lock, token, nx=True, ex=lock_seconds)
+    except redis.RedisError as exc:
+        logger.warning("steam.sync_member %s: Redis unavailable (%s); retrying later", user_id, type(exc).__name__)
+        raise self.retry(countdown=min(600, 60 * 2**self.request.retries)) from None
+    if not acquired:
         # Another run holds it, or a killed worker left it: come back when it has expired, so the work of a
         # crashed run is redone rather than dropped.
         remaining = client.ttl(lock)
@@ -98,7 +114,7 @@ def sync_member(self: Task, user_id: int) -> dict[str, object] | None:
         report = services.member_games_sync(user_id=user_id)
     except SteamError as exc:
         if exc.retryable:
-            logger.warning("steam.sync_member %s: Steam unavailable (%s); retrying later", user_id, exc.code)
+            logger.warning("steam.sync_member %s: %s (%s); retrying later", user_id, exc.detail, exc.code)
             raise self.retry(countdown=min(600, 60 * 2**self.request.retries)) from None
         logger.warning("steam.sync_member %s: %s (%s); not retried", user_id, exc.detail, exc.code)
         return None
@@ -125,7 +141,12 @@ def poll_live_matches() -> dict[str, object] | None:
     client = get_redis()
     token = uuid.uuid4().hex
     # Never two polls at once (a slow period is followed by a skipped one, not by an overlap).
-    if not client.set(LIVE_POLL_LOCK, token, nx=True, ex=max(30, settings.LIVE_POLL_SECONDS * 6)):
+    try:
+        acquired = client.set(LIVE_POLL_LOCK, token, nx=True, ex=max(30, settings.LIVE_POLL_SECONDS * 6))
+    except redis.RedisError as exc:
+        logger.warning("steam.poll_live_matches: Redis unavailable (%s); the next period polls", type(exc).__name__)
+        return None
+    if not acquired:
         logger.info("steam.poll_live_matches: the previous poll is still running; skipping this period")
         return None
     try:
