@@ -43,6 +43,18 @@ def procfile_commands() -> dict[str, str]:
     return dict(parse_procfile(PROCFILE.read_text()).processes)
 
 
+def dev_procfile() -> Path:
+    """The Procfile, plus the demo's fake Steam when no Steam key is set, so live stats move without one."""
+    if os.environ.get("STEAM_API_KEY"):
+        return PROCFILE
+    steam_port = os.environ.get("STEAM_DEMO_PORT", "8765")
+    os.environ["STEAM_API_KEY"] = "demo"
+    os.environ["STEAM_API_BASE_URL"] = f"http://127.0.0.1:{steam_port}"
+    procfile = ROOT / ".run" / "Procfile.dev"
+    procfile.write_text(f"{PROCFILE.read_text().rstrip()}\nsteam: python manage.py fake_steam --port {steam_port}\n")
+    return procfile
+
+
 def manage(c: Context, command: str) -> None:
     c.run(f"{shlex.quote(sys.executable)} manage.py {command}", pty=False)
 
@@ -179,7 +191,7 @@ def dev(c: Context, port: int = 0, migrate: bool = True) -> None:
             manage(c, "migrate --no-input -v 0")
         manage(c, "populate")
     honcho = subprocess.Popen(  # noqa: S603
-        [str(BIN / "honcho"), "--procfile", str(PROCFILE), "--app-root", str(ROOT), "start", "--port", str(port)],
+        [str(BIN / "honcho"), "--procfile", str(dev_procfile()), "--app-root", str(ROOT), "start", "--port", str(port)],
         cwd=ROOT,
     )
 

@@ -139,3 +139,29 @@ def test_test_summary_lists_skipped_tests_by_reason_and_ends_with_counts(tmp_pat
     assert "      tests.test_a::test_pick" in lines
     assert "  1 x no chromium" in lines
     assert lines[-1] == "tests: 4 passed, 2 failed, 3 skipped"
+
+
+def load_tasks():
+    spec = importlib.util.spec_from_file_location("dtx_tasks", ROOT / "tasks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_dev_stack_runs_the_demo_fake_steam_when_no_steam_key_is_set(monkeypatch) -> None:
+    monkeypatch.delenv("STEAM_API_KEY", raising=False)
+    monkeypatch.setenv("STEAM_DEMO_PORT", "8799")
+    monkeypatch.setenv("STEAM_API_BASE_URL", "https://api.steampowered.com")
+
+    processes = dict(parse_procfile(load_tasks().dev_procfile().read_text()).processes)
+
+    assert processes == procfile() | {"steam": "python manage.py fake_steam --port 8799"}
+    assert os.environ["STEAM_API_BASE_URL"] == "http://127.0.0.1:8799"
+    assert os.environ["STEAM_API_KEY"] == "demo"
+
+
+def test_dev_stack_with_a_steam_key_runs_the_procfile_as_it_is(monkeypatch) -> None:
+    monkeypatch.setenv("STEAM_API_KEY", "a-real-key")
+
+    assert load_tasks().dev_procfile() == ROOT / "Procfile"

@@ -52,6 +52,7 @@ PLAYER_NAMES = (
 PLAYER_COUNT = 40
 # A fixed seed: every run (and every machine) gets the same demo players.
 SEED = 2
+DEMO_STEAM_ID_BASE = 76561198000000000
 
 
 def player_positions(rng: random.Random) -> list[int]:
@@ -76,6 +77,8 @@ def populate(progress: Progress) -> None:
                 "mmr": rng.randrange(1000, 8001, 10),
                 "positions": player_positions(rng),
                 "is_guild_member": True,
+                # Demo Steam ids: the demo's fake Steam (manage.py fake_steam) plays games with these members.
+                "steam_id": DEMO_STEAM_ID_BASE + number,
             },
         )
         progress("players", number, PLAYER_COUNT)
