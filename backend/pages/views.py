@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
+from backend.accounts.models import User
 from backend.live.models import LiveMatch
 from backend.live.selectors import live_matches_data
 from backend.pages import selectors
@@ -58,9 +59,12 @@ def draft_board(request: HttpRequest, draft_id: str) -> HttpResponse:
 def _live_page(
     request: HttpRequest, matches: list[dict[str, Any]], live_id: str | None, ended: dict[str, Any] | None = None
 ) -> HttpResponse:
+    user_ids = {player["user"] for match in matches for player in match["players"] if player.get("user")}
+    members = {str(user.pk): user.display_name for user in User.objects.filter(pk__in=user_ids)}
     context = {
         "live_id": live_id or "",
         "matches": matches,
+        "members": members,
         "ended": ended,
         "hero_names": {str(key): name for key, name in HERO_NAMES.items()},
     }

@@ -18,6 +18,9 @@ TOP = fixture("GetTopLiveGame.json")
 LOBBY, SERVER, MATCH_ID = int(TOP["game_list"][0]["lobby_id"]), int(TOP["game_list"][0]["server_steam_id"]), 8591964706
 
 
+EVIL = "<img src=x id=inj onerror=alert(1)>"
+
+
 def poll() -> None:
     """One poll period of the live task, off the thread where Playwright keeps its event loop."""
 
@@ -30,7 +33,7 @@ def poll() -> None:
 
 
 def test_live_page_shows_a_games_stats_changing_and_its_end(fake_steam, monkeypatch, open_tab):  # noqa: F811
-    UserFactory(username="member", steam_id=STEAM_ID64_BASE + MEMBER)
+    UserFactory(username="member", nickname=EVIL, steam_id=STEAM_ID64_BASE + MEMBER)
     monkeypatch.setattr(steam_tasks.sync_member, "apply_async", lambda **kwargs: None)
     stats = fixture("GetRealtimeStats.json")
     stats["match"]["server_steam_id"], stats["match"]["matchid"] = str(SERVER), MATCH_ID
@@ -51,6 +54,13 @@ def test_live_page_shows_a_games_stats_changing_and_its_end(fake_steam, monkeypa
     member_row = game.locator(f'tr[data-account-id="{MEMBER}"]')
     kills, deaths, assists = first["kill_count"], first["death_count"], first["assists_count"]
     assert member_row.locator('[data-stat="kda"]').inner_text() == f"{kills} / {deaths} / {assists}"
+    member_name = member_row.locator('[data-stat="player"]')
+    page.wait_for_function(
+        "([selector, text]) => document.querySelector(selector)?.textContent === text",
+        arg=[f'article[data-live-id="{LOBBY}"] tr[data-account-id="{MEMBER}"] [data-stat="player"]', EVIL],
+        timeout=10000,
+    )
+    assert member_name.locator("img").count() == 0 and page.locator("#inj").count() == 0  # text, never markup
     hero = member_row.locator('[data-stat="hero"]').inner_text()
     assert hero and not hero.startswith("Hero #")  # a name from the hero list
 
@@ -71,4 +81,5 @@ def test_live_page_shows_a_games_stats_changing_and_its_end(fake_steam, monkeypa
 
     page.goto(f"/live/{LOBBY}/")  # the game's own page still says how it ended
     assert page.get_by_test_id("result-link").get_attribute("href") == f"/api/matches/{MATCH_ID}/"
-    assert tab.errors == [] and tab.csp_violations() == []
+    assert page.get_by_test_id("result-link").is_visible()
+    assert tab.errors == [] and tab.dialogs == [] and tab.csp_violations() == []

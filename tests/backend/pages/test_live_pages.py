@@ -6,6 +6,7 @@ from django.test import Client
 from django.utils import timezone
 
 from backend.live.models import LiveMatch
+from tests.factories import UserFactory
 
 
 def live_match(live_id: int, **fields) -> LiveMatch:
@@ -53,3 +54,16 @@ def test_live_game_page_of_an_unknown_game_is_404(live_id: str) -> None:
 @pytest.mark.django_db
 def test_home_links_to_the_live_matches() -> None:
     assert 'href="/live/"' in Client().get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_live_page_embeds_the_names_of_the_members_playing() -> None:
+    member = UserFactory(nickname="<b>Mid</b>")
+    game = live_match(9)
+    game.players[0]["user"] = member.pk
+    game.save()
+
+    html = Client().get("/live/").content.decode()
+
+    assert embedded(html, "live-members") == {str(member.pk): "<b>Mid</b>"}
+    assert "<b>Mid</b>" not in html  # json_script escapes it

@@ -11,6 +11,8 @@
   const readJson = (id) => JSON.parse(document.getElementById(id).textContent);
   const find = (testid) => board.querySelector(`[data-testid="${testid}"]`);
   const heroNames = readJson("hero-names");
+  const members = new Map(Object.entries(readJson("live-members"))); // user id -> display name
+  const asked = new Set();
   const liveId = board.dataset.liveId || "";
   const games = new Map(); // live_id -> {match, ended, matchId}
   let seq = 0;
@@ -40,6 +42,25 @@
     return heroNames[String(id)] || `Hero #${id}`;
   }
 
+  // A guild member's name, fetched once from the public user API when a game brings one the page did not know.
+  function memberName(id) {
+    if (!id) return null;
+    const key = String(id);
+    if (members.has(key)) return members.get(key);
+    if (!asked.has(key)) {
+      asked.add(key);
+      fetch(`/api/users/${key}/`, { credentials: "same-origin" })
+        .then((response) => (response.ok ? response.json() : null))
+        .then((user) => {
+          if (!user) return;
+          members.set(key, user.nickname || user.guild_nickname || user.discord_nickname || user.username);
+          render();
+        })
+        .catch(() => {});
+    }
+    return null;
+  }
+
   function lead(value) {
     if (value === null || value === undefined) return "Gold lead unknown";
     if (value === 0) return "Gold even";
@@ -50,7 +71,7 @@
     const table = element("table", { class: "scoreboard", "data-team": team });
     table.append(element("caption", {}, label));
     const head = element("tr");
-    for (const title of ["Hero", "K / D / A", "Net worth", "Level"]) head.append(element("th", { scope: "col" }, title));
+    for (const title of ["Hero", "Player", "K / D / A", "Net worth", "Level"]) head.append(element("th", { scope: "col" }, title));
     const thead = element("thead");
     thead.append(head);
     table.append(thead);
@@ -59,6 +80,7 @@
       const row = element("tr", { "data-account-id": show(player.account_id) });
       row.append(
         element("td", { "data-stat": "hero" }, heroName(player.hero_id)),
+        element("td", { "data-stat": "player" }, memberName(player.user) || ""),
         element("td", { "data-stat": "kda" }, `${show(player.kills)} / ${show(player.deaths)} / ${show(player.assists)}`),
         element("td", { "data-stat": "net_worth" }, show(player.net_worth)),
         element("td", { "data-stat": "level" }, show(player.level)),
