@@ -21,6 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "pages/home.html",
         {
             "live_drafts": selectors.live_drafts(),
+            "live_games": live_matches_data(),
             "current_tournaments": selectors.tournaments_current(),
             "recent_tournaments": selectors.tournaments_recent(),
         },

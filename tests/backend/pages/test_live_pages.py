@@ -67,3 +67,15 @@ def test_live_page_embeds_the_names_of_the_members_playing() -> None:
 
     assert embedded(html, "live-members") == {str(member.pk): "<b>Mid</b>"}
     assert "<b>Mid</b>" not in html  # json_script escapes it
+
+
+@pytest.mark.django_db
+def test_home_shows_tracked_live_games_under_live_now() -> None:
+    live_match(11, radiant_score=4, dire_score=2)
+    live_match(12, ended_at=timezone.now())
+
+    html = Client().get("/").content.decode()
+
+    assert 'href="/live/11/"' in html and "Radiant 4 \u2013 2 Dire" in html
+    assert 'href="/live/12/"' not in html
+    assert 'data-testid="nothing-live"' not in html
