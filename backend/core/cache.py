@@ -11,7 +11,9 @@ Writes. cacheops invalidates a row's entries when it is saved or deleted through
 transaction: at the outer commit, and not at all on rollback). A cached answer often shows more than
 its own row (a tournament lists its teams, a team adds up its members' MMR), so each app's
 `signals.py` declares with `depends()` which other rows a change also invalidates (team -> tournament,
-game -> tournament and teams, membership -> team and user, user -> teams); the walk is transitive.
+game -> tournament and teams, membership -> team and user, user -> teams, draft round -> draft -> tournament);
+the walk is transitive along foreign keys, and costs no query when the foreign key ids are at hand. The rows
+reached are invalidated by id, which is what `cached_read` entries depend on (a row, or a whole table).
 Many-to-many changes through auto-created tables (players, admins, staff) invalidate both sides.
 cacheops sees neither `QuerySet.update()`, `bulk_update()` nor raw SQL: services that use them call
 `invalidate_after_commit(*objs)` or `invalidate_models_after_commit(*models)`.
@@ -39,6 +41,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,10 +49,12 @@ from typing import Any, TypeVar
 import cacheops
 import redis
 from cacheops import cached_as, invalidate_model, invalidate_obj
+from cacheops.invalidation import invalidate_dict
 from django.apps import apps
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
+from django.http import HttpResponse
 
 logger = logging.getLogger(__name__)
 
@@ -253,53 +258,102 @@ def request_key(request: Any, visibility: str = "public") -> str:
 DEPENDENCIES: dict[str, tuple[str, ...]] = {}
 
 
-def _dependents(obj: models.Model, *, forward_only: bool = False) -> list[models.Model]:
-    """Rows `obj`'s cached answers feed into, straight from the dependency table (not transitive)."""
-    found: list[models.Model] = []
-    for name in DEPENDENCIES.get(obj._meta.label_lower, ()):
-        field = obj._meta.get_field(name)
-        if field.many_to_one or (field.one_to_one and not field.auto_created):
-            related_id = getattr(obj, field.attname)  # type: ignore[union-attr]
-            if related_id is not None:
-                related_model = field.related_model
-                assert isinstance(related_model, type)
-                found.extend(related_model._base_manager.filter(pk=related_id))
-        elif not forward_only:
-            found.extend(getattr(obj, name).all())
+@dataclass(frozen=True)
+class _Row:
+    """A row to invalidate: the instance itself when it is at hand and complete, else its id (and known FK ids)."""
+
+    model: type[models.Model]
+    pk: Any
+    instance: models.Model | None = None
+    complete: bool = False  # instance holds every field (invalidate_obj), not only ids built here
+
+    @property
+    def marker(self) -> tuple[str, Any]:
+        return (self.model._meta.label_lower, self.pk)
+
+
+def _forward_fields(model: type[models.Model]) -> list[Any]:
+    fields = (model._meta.get_field(name) for name in DEPENDENCIES.get(model._meta.label_lower, ()))
+    return [field for field in fields if field.concrete and (field.many_to_one or field.one_to_one)]
+
+
+def _reverse_names(model: type[models.Model]) -> list[str]:
+    forward = {field.name for field in _forward_fields(model)}
+    return [name for name in DEPENDENCIES.get(model._meta.label_lower, ()) if name not in forward]
+
+
+def _with_forward_ids(model: type[models.Model], values: dict[str, Any]) -> models.Model:
+    """An unsaved stand-in holding a row's id and foreign key ids: enough to follow the table without a query."""
+    return model(**values)
+
+
+def _targets(row: _Row, *, expand_reverse: bool) -> list[_Row]:
+    """The rows `row` feeds into per the table. Foreign keys cost no query when their ids are at hand."""
+    found: list[_Row] = []
+    forward = _forward_fields(row.model)
+    instance = row.instance
+    if forward and instance is None:
+        values = row.model._base_manager.filter(pk=row.pk).values(*(field.attname for field in forward)).first()
+        instance = None if values is None else _with_forward_ids(row.model, {"pk": row.pk, **values})
+    for field in forward:
+        related_id = None if instance is None else getattr(instance, field.attname)
+        if related_id is None:
+            continue
+        cached = field.get_cached_value(instance, default=None) if field.is_cached(instance) else None
+        found.append(_Row(field.related_model, related_id, cached, complete=cached is not None))
+    if expand_reverse and row.instance is not None and row.instance.pk is not None:
+        for name in _reverse_names(row.model):
+            manager = getattr(row.instance, name)
+            related_forward = [field.attname for field in _forward_fields(manager.model)]
+            for values in manager.values("pk", *related_forward):
+                found.append(_Row(manager.model, values["pk"], _with_forward_ids(manager.model, values)))
     return found
 
 
-def _closure(objs: Iterable[models.Model]) -> list[models.Model]:
-    """`objs` and everything they feed into, transitively, each row once."""
+def _closure(origins: Iterable[_Row], *, expand_reverse: bool) -> list[_Row]:
+    """`origins` and every row they feed into, each once. Transitive along foreign keys; reverse relations and
+    many-to-many managers are followed from the changed rows themselves only (a membership does not change a
+    player's MMR, so the player's other teams need nothing)."""
+    origin_markers = {row.marker for row in origins}
     seen: set[tuple[str, Any]] = set()
-    result: list[models.Model] = []
-    pending = list(objs)
+    result: list[_Row] = []
+    pending = list(origins)
     while pending:
-        obj = pending.pop()
-        marker = (obj._meta.label_lower, obj.pk)
-        if marker in seen:
+        row = pending.pop()
+        if row.marker in seen:
             continue
-        seen.add(marker)
-        result.append(obj)
-        pending.extend(_dependents(obj))
+        seen.add(row.marker)
+        result.append(row)
+        pending.extend(_targets(row, expand_reverse=expand_reverse and row.marker in origin_markers))
     return result
 
 
-def _invalidate_now(objs: list[models.Model]) -> None:
-    for obj in objs:
-        invalidate_obj(obj)
+def _invalidate_now(rows: list[_Row]) -> None:
+    for row in rows:
+        if row.complete and row.instance is not None:
+            invalidate_obj(row.instance)
+        else:
+            # Cached reads (cached_read) depend on a row by its id or on its whole table: the id is enough.
+            invalidate_dict(row.model, {row.model._meta.pk.attname: row.pk})
+
+
+def _invalidate_after_commit(rows: list[_Row]) -> None:
+    # cacheops queues invalidations made inside a transaction until the outer commit (before on_commit hooks,
+    # so a broadcast sent on commit is never followed by a stale read) and drops them on rollback.
+    _invalidate_now(rows)
 
 
 def invalidate_after_commit(*objs: models.Model) -> None:
     """Invalidate `objs` and the rows they feed into once the current transaction commits (never on rollback).
 
-    For writes cacheops does not see: `QuerySet.update()`, `bulk_update()`, raw SQL. The rows are read
-    now, inside the transaction, so a row deleted later in it is still invalidated.
+    For writes cacheops does not see: `QuerySet.update()`, `bulk_update()`, `bulk_create()` of rows that
+    feed others, raw SQL. The table is read now, inside the transaction, so a row deleted later in it is
+    still invalidated.
     """
     if not settings.CACHEOPS_ENABLED or not objs:
         return
-    rows = _closure(objs)
-    transaction.on_commit(lambda: _invalidate_now(rows))
+    origins = [_Row(type(obj), obj.pk, obj, complete=True) for obj in objs if obj.pk is not None]
+    _invalidate_after_commit(_closure(origins, expand_reverse=True))
 
 
 def invalidate_models_after_commit(*model_classes: type[models.Model]) -> None:
@@ -323,56 +377,56 @@ def invalidate_models_after_commit(*model_classes: type[models.Model]) -> None:
             assert isinstance(related, type) and issubclass(related, models.Model)
             pending.append(related._meta.label_lower)
 
-    def run() -> None:
-        for label in sorted(labels):
-            invalidate_model(apps.get_model(label))
-
-    transaction.on_commit(run)
+    # cacheops queues these until the outer commit and drops them on rollback, like every invalidation here.
+    for label in sorted(labels):
+        invalidate_model(apps.get_model(label))
 
 
 # --- Signal handlers applying the table ----------------------------------------------------------------------------
 
-_old_dependents = threading.local()
+_old_targets = threading.local()
 IGNORED_UPDATE_FIELDS = frozenset({"last_login", "password"})
-
-
-def _forward_names(model: type[models.Model]) -> list[str]:
-    return [
-        name
-        for name in DEPENDENCIES.get(model._meta.label_lower, ())
-        if model._meta.get_field(name).many_to_one or model._meta.get_field(name).one_to_one
-    ]
 
 
 def _on_pre_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     """Remember the rows a changed foreign key pointed at before the save, so they are invalidated too."""
     if not settings.CACHEOPS_ENABLED or instance.pk is None or instance._state.adding:
         return
-    names = _forward_names(sender)
-    if not names:
+    forward = _forward_fields(sender)
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None:
+        forward = [field for field in forward if field.name in update_fields or field.attname in update_fields]
+    if not forward:
         return
-    old = sender._base_manager.filter(pk=instance.pk).first()
-    if old is not None:
-        stash = getattr(_old_dependents, "rows", {})
-        stash[(sender._meta.label_lower, instance.pk)] = _dependents(old)
-        _old_dependents.rows = stash
+    values = sender._base_manager.filter(pk=instance.pk).values(*(field.attname for field in forward)).first()
+    if values is None:
+        return
+    old = [_Row(field.related_model, values[field.attname]) for field in forward if values[field.attname] is not None]
+    stash = getattr(_old_targets, "rows", {})
+    stash[(sender._meta.label_lower, instance.pk)] = old
+    _old_targets.rows = stash
 
 
 def _on_post_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     if not settings.CACHEOPS_ENABLED:
         return
-    stash = getattr(_old_dependents, "rows", {})
-    old = stash.pop((sender._meta.label_lower, instance.pk), [])
+    old = getattr(_old_targets, "rows", {}).pop((sender._meta.label_lower, instance.pk), [])
     update_fields = kwargs.get("update_fields")
     if update_fields is not None and set(update_fields) <= IGNORED_UPDATE_FIELDS:
         return
-    # cacheops invalidates the row itself; these are the rows it feeds into (a new row has no reverse relations yet).
-    invalidate_after_commit(*_dependents(instance, forward_only=bool(kwargs.get("created"))), *old)
+    origin = _Row(sender, instance.pk, instance, complete=True)
+    # A new row has no reverse relations yet; cacheops invalidates the row itself, so only what it feeds remains.
+    rows = _closure([origin, *old], expand_reverse=not kwargs.get("created"))
+    _invalidate_after_commit([row for row in rows if row.marker != origin.marker])
 
 
 def _on_pre_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     # Before the delete: reverse relations and many-to-many rows are gone after it.
-    invalidate_after_commit(*_dependents(instance))
+    if not settings.CACHEOPS_ENABLED:
+        return
+    origin = _Row(sender, instance.pk, instance, complete=True)
+    rows = _closure([origin], expand_reverse=True)
+    _invalidate_after_commit([row for row in rows if row.marker != origin.marker])
 
 
 _cleared = threading.local()
@@ -409,7 +463,8 @@ def _on_m2m_changed(
         pks = list(pk_set or ())
     else:
         return
-    invalidate_after_commit(instance, *model._base_manager.filter(pk__in=pks))
+    origins = [_Row(type(instance), instance.pk, instance, complete=True), *(_Row(model, pk) for pk in pks)]
+    _invalidate_after_commit(_closure(origins, expand_reverse=False))
 
 
 def depends(label: str, *names: str) -> None:
@@ -457,19 +512,24 @@ class CachedReadMixin:
             type(self)._cached_model = model  # type: ignore[attr-defined]
         return model
 
+    # The rendered JSON is cached, not the data: a hit then costs no pickling of nested data and no rendering.
     def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        from rest_framework.response import Response
-
         parent: Any = super()
-        data = cached_read(
-            request_key(request), lambda: parent.list(request, *args, **kwargs).data, self._cache_model()
-        )
-        return Response(data)
+        build = lambda: _render(parent.list(request, *args, **kwargs))  # noqa: E731
+        return _json_response(cached_read(request_key(request), build, self._cache_model()))
 
     def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        from rest_framework.response import Response
-
         parent: Any = super()
         lookup = str(getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", "pk"))
-        build = lambda: parent.retrieve(request, *args, **kwargs).data  # noqa: E731
-        return Response(cached_read(request_key(request), build, self._cache_model(), kwargs.get(lookup)))
+        build = lambda: _render(parent.retrieve(request, *args, **kwargs))  # noqa: E731
+        return _json_response(cached_read(request_key(request), build, self._cache_model(), kwargs.get(lookup)))
+
+
+def _render(response: Any) -> bytes:
+    from rest_framework.renderers import JSONRenderer
+
+    return bytes(JSONRenderer().render(response.data))
+
+
+def _json_response(content: bytes) -> HttpResponse:
+    return HttpResponse(content, content_type="application/json")

@@ -21,6 +21,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from backend.accounts.models import User
+from backend.core.cache import invalidate_after_commit
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.drafts import broadcast
 from backend.drafts.models import TEAM_SIZE, Draft, DraftEvent, DraftEventType, DraftRound, DraftState, DraftStyle
@@ -155,6 +156,7 @@ def _decide_shuffle_round(draft_round: DraftRound, tournament_id: int, roll: Rol
 def _create_rounds(draft: Draft, roll: Roll) -> list[DraftRound]:
     """Plan and store the draft's rounds (a shuffle decides its first). Precondition: the draft lock."""
     planned = plan_rounds(draft.style, _team_slots(draft.tournament_id), available_players(draft.tournament_id).count())
+    invalidate_after_commit(draft)  # the rounds below are bulk-created: no post_save reaches the table
     rounds = DraftRound.objects.bulk_create(
         [
             DraftRound(
@@ -261,7 +263,8 @@ def draft_pick(
     if draft.state != DraftState.ACTIVE:
         raise Conflict("This draft is complete.", code="draft_not_active")
     # Every round in one query (a few dozen rows): the current one, the next, and the snapshot at completion.
-    rounds = list(DraftRound.objects.filter(draft=draft).select_related("team").order_by("pick_number"))
+    # Through draft.rounds each round knows its draft without a query (the cache invalidation follows it).
+    rounds = list(draft.rounds.select_related("team").order_by("pick_number"))
     current = current_round_of(rounds, draft.state)
     if current is None or current.team is None:
         raise Conflict("This draft has no round left to pick.", code="draft_not_active")
@@ -278,9 +281,10 @@ def draft_pick(
     current.picked_at = timezone.now()
     current.save(update_fields=["choice", "picked_at"])
     # bulk_create: TeamMember.save() would load the team's tournament again; the pick knows it.
-    TeamMember.objects.bulk_create(
+    picked = TeamMember.objects.bulk_create(
         [TeamMember(team=current.team, tournament_id=draft.tournament_id, user_id=player_id)]
     )
+    invalidate_after_commit(*picked)  # bulk_create sends no post_save: the team's members and total MMR change
 
     following = next((later for later in rounds if later.pick_number == current.pick_number + 1), None)
     if following is not None and not available_players(draft.tournament_id).exists():
@@ -333,6 +337,7 @@ def draft_undo(*, actor: User, draft_id: int) -> Draft:
         DraftRound.objects.filter(draft=draft, pick_number__gt=last.pick_number).update(
             team=None, captain=None, was_tie=False, tie_roll_data=None
         )
+        invalidate_after_commit(draft)  # update() sends no signals: the rounds' draft (and its tournament)
     if draft.state == DraftState.COMPLETED:
         draft.state = DraftState.ACTIVE
         tournament_reopen_draft(tournament=draft.tournament)

@@ -225,9 +225,11 @@ CACHEOPS_DEGRADE_ON_FAILURE = True
 # Every model of the project's apps has a profile (so cacheops invalidates it on every write); nothing is cached
 # implicitly (`ops` empty): selectors cache explicitly with backend.core.cache.cached_read.
 CACHEOPS_DEFAULTS = {"timeout": CACHE_TIMEOUT_SECONDS}
+# drafts has none: no read of a draft is cached (watchers get it over WebSockets), and a profile makes cacheops read
+# every row before each save (a query per pick); the draft's rows reach cached reads through the dependency table.
 CACHEOPS: dict[str, dict[str, object]] = {
     f"{app}.*": {"ops": (), "timeout": CACHE_TIMEOUT_SECONDS}
-    for app in ("accounts", "organizations", "tournaments", "drafts", "matches", "live")
+    for app in ("accounts", "organizations", "tournaments", "matches", "live")
 }
 
 CHANNEL_LAYERS = {

@@ -1,6 +1,8 @@
 """Redis outages: reads fall back to the database, and a write made while Redis is down is never hidden later."""
 
 import contextlib
+import os
+import signal
 import time
 
 import pytest
@@ -107,3 +109,19 @@ def test_reads_answer_200_while_redis_is_down(cache_redis, web):
         assert nickname(web, f"/api/users/{user.pk}/") == "Down"
         assert requests.get(f"{web.url}/api/users/", timeout=10).status_code == 200
     assert time.monotonic() - started < 5
+
+
+def test_a_hung_redis_costs_one_short_timeout_then_is_skipped(cache_redis, web):
+    user = UserFactory(username="hung", nickname="Hung")
+    assert nickname(web, f"/api/users/{user.pk}/") == "Hung"
+    assert cache_redis.popen is not None
+    os.kill(cache_redis.popen.pid, signal.SIGSTOP)  # accepts connections, never answers
+    try:
+        started = time.monotonic()
+        for _ in range(20):
+            assert nickname(web, f"/api/users/{user.pk}/") == "Hung"
+        elapsed = time.monotonic() - started
+    finally:
+        os.kill(cache_redis.popen.pid, signal.SIGCONT)
+    # Without the breaker each read would wait for the socket timeout (20 x 1 s).
+    assert elapsed < 6, elapsed

@@ -161,3 +161,12 @@ def test_disable_cache_reads_the_database_every_time(players, settings):
     with CaptureQueriesContext(connection) as queries:
         get_json(client, f"/api/users/{players[0].pk}/")
     assert len(queries) > 0
+
+
+@pytest.mark.parametrize("user_id", ["999999", "99999999999999999999999", "abc"])
+def test_missing_or_impossible_ids_are_404_and_stay_404(players, user_id):
+    client = client_for(None)
+    for _ in range(2):
+        response = client.get(f"/api/users/{user_id}/")
+        assert response.status_code == 404, response.content
+        assert response.json()["code"] == "not_found"
