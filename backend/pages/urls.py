@@ -8,5 +8,7 @@ app_name = "pages"
 urlpatterns = [
     path("", views.home, name="home"),
     re_path(r"^tournaments/(?P<tournament_id>[0-9]{1,18})/$", views.tournament_detail, name="tournament"),
+    path("live/", views.live_matches, name="live"),
+    re_path(r"^live/(?P<live_id>[0-9]{1,19})/$", views.live_match, name="live-match"),
     re_path(r"^drafts/(?P<draft_id>[0-9]{1,18})/$", views.draft_board, name="draft"),
 ]

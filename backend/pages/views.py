@@ -7,7 +7,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
+from backend.accounts.models import User
+from backend.live.models import LiveMatch
+from backend.live.selectors import live_matches_data
 from backend.pages import selectors
+from backend.pages.heroes import HERO_NAMES
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -17,6 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "pages/home.html",
         {
             "live_drafts": selectors.live_drafts(),
+            "live_games": live_matches_data(),
             "current_tournaments": selectors.tournaments_current(),
             "recent_tournaments": selectors.tournaments_recent(),
         },
@@ -50,3 +55,34 @@ def draft_board(request: HttpRequest, draft_id: str) -> HttpResponse:
     if board is None:
         raise Http404("No such draft.")
     return render(request, "pages/draft.html", board)
+
+
+def _live_page(
+    request: HttpRequest, matches: list[dict[str, Any]], live_id: str | None, ended: dict[str, Any] | None = None
+) -> HttpResponse:
+    user_ids = {player["user"] for match in matches for player in match["players"] if player.get("user")}
+    members = {str(user.pk): user.display_name for user in User.objects.filter(pk__in=user_ids)}
+    context = {
+        "live_id": live_id or "",
+        "matches": matches,
+        "members": members,
+        "ended": ended,
+        "hero_names": {str(key): name for key, name in HERO_NAMES.items()},
+    }
+    return render(request, "pages/live.html", context)
+
+
+def live_matches(request: HttpRequest) -> HttpResponse:
+    """Every live game tracked now, kept current by /ws/live/."""
+    return _live_page(request, live_matches_data(), None)
+
+
+def live_match(request: HttpRequest, live_id: str) -> HttpResponse:
+    """One live game (or its end, with a link to its result), kept current by /ws/live/{live_id}/."""
+    if int(live_id) > 2**63 - 1:
+        raise Http404("No such live game.")
+    row = LiveMatch.objects.filter(live_id=int(live_id)).first()
+    if row is None:
+        raise Http404("No such live game.")
+    ended = None if row.ended_at is None else {"live_id": str(row.live_id), "match_id": row.match_id}
+    return _live_page(request, live_matches_data(live_id=row.live_id), str(row.live_id), ended)

@@ -1,6 +1,7 @@
 // The live draft board. Starts from the snapshot embedded in the page, then follows /ws/drafts/{id}/:
 // events applied in seq order, a `sync` on any gap, a fresh snapshot after every reconnect (with backoff).
-// Writes (pick, undo) go through REST with the CSRF token. Every string is written with textContent.
+// The socket and its reconnects are pages/stream.js's. Writes (pick, undo) go through REST with the CSRF token.
+// Every string is written with textContent.
 "use strict";
 
 (() => {
@@ -13,8 +14,7 @@
   const viewer = readJson("draft-viewer");
   const people = new Map(readJson("draft-players").map((user) => [user.id, user]));
   let draft = readJson("draft-snapshot");
-  let socket = null;
-  let delay = 500;
+  let stream = null;
   let busy = false;
 
   const POSITIONS = 5;
@@ -243,16 +243,10 @@
   }
 
   function sync() {
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "sync" }));
+    if (stream) stream.sync();
   }
 
-  function onMessage(event) {
-    let message;
-    try {
-      message = JSON.parse(event.data);
-    } catch (error) {
-      return;
-    }
+  function onMessage(message) {
     if (message.type === "draft.snapshot") {
       remember(message.data.available_players);
       draft = message.data;
@@ -267,23 +261,12 @@
     render();
   }
 
+  const labels = { live: "Live", reconnecting: "Reconnecting…", gone: "This draft no longer exists." };
+
   function connect() {
-    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${window.location.host}/ws/drafts/${draftId}/`);
-    socket.addEventListener("open", () => {
-      delay = 500;
-      setConnection("live", "Live");
-    });
-    socket.addEventListener("message", onMessage);
-    socket.addEventListener("close", (event) => {
-      if (event.code === 4404) {
-        setConnection("gone", "This draft no longer exists.");
-        return;
-      }
-      setConnection("reconnecting", "Reconnecting…");
-      const wait = delay + Math.random() * delay * 0.3;
-      delay = Math.min(delay * 2, 10000);
-      window.setTimeout(connect, wait);
+    stream = window.DTX.openStream(`/ws/drafts/${draftId}/`, {
+      onState: (state) => setConnection(state, labels[state] || state),
+      onMessage,
     });
   }
 
