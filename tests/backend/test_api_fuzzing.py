@@ -64,7 +64,7 @@ def test_domain_api_survives_fuzzing_and_matches_its_schema(transactional_db, tm
             cwd=tmp_path,  # schemathesis keeps a cache directory in its working directory
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=240,  # --max-time bounds the fuzzing; this only catches a hung run
         )
     summary = json.loads(report.read_text())
     cases = summary["test_cases"]
