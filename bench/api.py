@@ -274,7 +274,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="", help="a database the benchmark may empty (default: SQLite)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed (Debian package `wrk`).")
+        sys.exit("wrk is not installed: run `bash scripts/setup --bench` (or apt-get install wrk).")
     signal.alarm(HARD_LIMIT_SECONDS)
 
     workdir = Path(tempfile.mkdtemp(prefix="dtx-bench-"))

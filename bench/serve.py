@@ -547,7 +547,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "serve.json"))
     args = parser.parse_args()
     if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+        sys.exit("wrk is not installed: run `bash scripts/setup --bench` (or apt-get install wrk)")
     cpus = os.cpu_count() or 1
     PIN = cpus >= 2 and shutil.which("taskset") is not None
     if PIN:
