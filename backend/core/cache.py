@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import cacheops
 import redis
@@ -175,10 +175,10 @@ def _delete_cacheops_keys(client: redis.Redis) -> int:
     for key in client.scan_iter(match=f"{PREFIX}*", count=1000):
         batch.append(key)
         if len(batch) >= 1000:
-            deleted += int(client.unlink(*batch))
+            deleted += cast(int, client.unlink(*batch))
             batch = []
     if batch:
-        deleted += int(client.unlink(*batch))
+        deleted += cast(int, client.unlink(*batch))
     return deleted
 
 

@@ -3,6 +3,7 @@
 import logging
 import time
 from functools import cache
+from typing import cast
 
 import redis
 from django.conf import settings
@@ -59,7 +60,10 @@ def health_report() -> tuple[bool, dict[str, str]]:
         report["database"] = f"down: {error.__class__.__name__}"
     beats: list[bytes | str | None] = []
     try:
-        beats = _probe_client(settings.CACHE_REDIS_URL).mget([heartbeat_key(process) for process in PROCESSES])
+        beats = cast(
+            list[bytes | str | None],
+            _probe_client(settings.CACHE_REDIS_URL).mget([heartbeat_key(process) for process in PROCESSES]),
+        )
         report["redis"] = "ok"
     except Exception as error:  # RedisError, or OSError from a half-open socket: Redis is what is down
         report["redis"] = f"down: {error.__class__.__name__}"

@@ -21,6 +21,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import cast
 
 import redis
 from django.conf import settings
@@ -207,7 +208,7 @@ class CallBudget:
         """Record a 429 and pause every process: Retry-After when Steam sends one, else a pause that doubles
         with each 429 in a row (1, 2, 4 ... s) and resets after a success. Returns the pause."""
         try:
-            streak = int(self.redis.incr(f"{self.prefix}:429_streak"))
+            streak = cast(int, self.redis.incr(f"{self.prefix}:429_streak"))
             self.redis.expire(f"{self.prefix}:429_streak", int(maximum * 4) + 60)
         except redis.RedisError:
             streak = 1
@@ -221,4 +222,4 @@ class CallBudget:
 
     def calls_in_window(self) -> int:
         now = time.time()
-        return int(self.redis.zcount(f"{self.prefix}:calls", now - self.window.seconds, "+inf"))
+        return cast(int, self.redis.zcount(f"{self.prefix}:calls", now - self.window.seconds, "+inf"))

@@ -8,6 +8,7 @@ is its own task, so one slow or failing member never blocks the rest.
 import contextlib
 import logging
 import uuid
+from typing import cast
 
 import redis
 from celery import Task
@@ -107,7 +108,7 @@ def sync_member(self: Task, user_id: int) -> dict[str, object] | None:
     if not acquired:
         # Another run holds it, or a killed worker left it: come back when it has expired, so the work of a
         # crashed run is redone rather than dropped.
-        remaining = client.ttl(lock)
+        remaining = cast(int, client.ttl(lock))
         logger.info("steam.sync_member %s: locked by another run; retrying in %s s", user_id, remaining)
         raise self.retry(countdown=max(1, int(remaining) + 1), max_retries=10) from None
     try:
