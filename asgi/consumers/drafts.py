@@ -1,22 +1,30 @@
 """`/ws/drafts/{id}/`: a snapshot with its `seq` on connect, then every committed change in `seq` order.
 
-Watchers only listen: nothing they send can change the draft (writes go through REST). Events arrive through the
-channel layer pre-encoded (backend.drafts.broadcast), so forwarding one costs a comparison and a send.
+Watchers only listen: nothing they send can change the draft (writes go through REST).
 
-Order and completeness: the consumer joins the draft's group before it reads the snapshot, so an event committed
-after the snapshot's read reaches it; events already in the snapshot (seq <= the snapshot's) are dropped. A gap
-(an event lost while Redis was down, or two web processes publishing out of order) is repaired by sending a fresh
-snapshot instead, as a `sync` from the client would.
+Fan-out. A web process holds thousands of watchers. Rather than each watcher receiving every event through a
+channel of its own (a Redis subscription, a queue, a decoding and a dispatch per watcher), the process's
+`DraftHub` joins the draft's group once, receives each event once, already encoded (backend.drafts.broadcast),
+and writes that same text to each of its watchers' sockets: per watcher, a comparison and a send.
+
+Order and completeness: a watcher is added to the hub (which has joined the group by then) before its snapshot
+is read, so an event committed after the read reaches it; events that arrive while the snapshot is on its way
+wait, and those already in the snapshot (seq <= the snapshot's) are dropped. A gap (an event lost while Redis was
+down, or two web processes publishing out of order) is repaired by sending a fresh snapshot instead, as a `sync`
+from the client would.
 """
+
+from __future__ import annotations
 
 import asyncio
 import json
 import logging
 import time
-from typing import Any
+import weakref
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import BaseChannelLayer, get_channel_layer
 
 from backend.drafts.broadcast import draft_group_name, encode
 from backend.drafts.selectors import draft_snapshot
@@ -92,51 +100,149 @@ def _draft_id(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and 0 < int(raw) <= DRAFT_ID_MAX else None
 
 
+class DraftHub:
+    """This process's watchers of each draft, and the one channel-layer channel that receives for all of them.
+
+    The hub joins a draft's group when the draft's first watcher arrives and leaves it when the last one goes; a
+    lock per draft keeps joins and leaves in order, so a watcher arriving as the last one leaves is never left
+    without the group. One task receives; each event is written to every watcher of its draft by a task per
+    watcher, so a client that reads slowly holds up nobody else.
+    """
+
+    def __init__(self) -> None:
+        self.watchers: dict[int, set[DraftConsumer]] = {}
+        self.joined: set[int] = set()
+        self.locks: dict[int, asyncio.Lock] = {}
+        self.starting = asyncio.Lock()
+        self.channel: str | None = None
+        self.receiver: asyncio.Task[None] | None = None
+        self.deliveries: set[asyncio.Task[None]] = set()
+
+    async def add(self, draft_id: int, watcher: DraftConsumer) -> bool:
+        """Start delivering the draft's events to `watcher`; False when the group cannot be joined (Redis down)."""
+        layer = get_channel_layer()
+        if layer is None:
+            return False
+        async with self.starting:  # watchers arriving together must not each make a channel of their own
+            if self.channel is None:
+                self.channel = await layer.new_channel("drafts.")
+            if self.receiver is None or self.receiver.done():
+                self.receiver = asyncio.get_running_loop().create_task(self._receive(layer, self.channel))
+        async with self.locks.setdefault(draft_id, asyncio.Lock()):
+            if draft_id not in self.joined:
+                if not await _join(layer, draft_group_name(draft_id), self.channel):
+                    return False
+                self.joined.add(draft_id)
+            self.watchers.setdefault(draft_id, set()).add(watcher)
+        return True
+
+    async def remove(self, draft_id: int, watcher: DraftConsumer) -> None:
+        watchers = self.watchers.get(draft_id, set())
+        watchers.discard(watcher)
+        if watchers:
+            return
+        layer = get_channel_layer()
+        async with self.locks.setdefault(draft_id, asyncio.Lock()):
+            if self.watchers.get(draft_id) or draft_id not in self.joined or layer is None or self.channel is None:
+                return
+            self.watchers.pop(draft_id, None)
+            self.joined.discard(draft_id)
+            try:
+                await layer.group_discard(draft_group_name(draft_id), self.channel)
+            except Exception as error:  # nothing to repair: an event for nobody is dropped here anyway
+                logger.info("draft %s: leaving the group failed (%s: %s)", draft_id, type(error).__name__, error)
+
+    async def _receive(self, layer: BaseChannelLayer, channel: str) -> None:
+        failing = False
+        while True:
+            try:
+                message = await layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the layer reconnects; watchers repair what was lost by their seq
+                if not failing:
+                    logger.warning("draft events: receiving failed (%s: %s); retrying", type(error).__name__, error)
+                failing = True
+                await asyncio.sleep(0.5)
+                continue
+            failing = False
+            try:
+                self.deliver(int(message["draft"]), int(message["seq"]), message["text"])
+            except (KeyError, TypeError, ValueError):
+                logger.warning("draft events: a message of an unknown shape was dropped: %.200r", message)
+
+    def deliver(self, draft_id: int, seq: int, text: str) -> None:
+        loop = asyncio.get_running_loop()
+        for watcher in self.watchers.get(draft_id, ()):
+            task = loop.create_task(watcher.deliver(seq, text))
+            self.deliveries.add(task)
+            task.add_done_callback(self.deliveries.discard)
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, DraftHub] = weakref.WeakKeyDictionary()
+
+
+def draft_hub() -> DraftHub:
+    """The hub of the running event loop (one per web process; tests may run several loops)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = DraftHub()
+    return hub
+
+
+async def _join(layer: BaseChannelLayer, group: str, channel: str) -> bool:
+    """Join a group; after a Redis restart the layer's first command can fail on a stale connection."""
+    for delay in (*JOIN_RETRY_DELAYS, None):
+        try:
+            await layer.group_add(group, channel)
+        except Exception as error:
+            if delay is None:
+                logger.warning("%s: could not join (%s: %s)", group, type(error).__name__, error)
+                return False
+            await asyncio.sleep(delay)
+        else:
+            return True
+    return False
+
+
 class DraftConsumer(AsyncWebsocketConsumer):
+    # Events reach watchers through the process's DraftHub, not through a channel per watcher: an alias that
+    # names no layer gives the consumer none (and spares a Redis subscription per connection).
+    channel_layer_alias = "draft watchers use the DraftHub"
+
     draft_id: int
     seq: int
     listening_since: float
-    # The group is joined and left here rather than through `groups`: the base class would let a Redis outage
-    # at disconnect raise.
-    group: str | None = None
+    watching = False
+    # Events that arrived while the first snapshot was on its way; None once it has been sent.
+    early: list[tuple[int, str]] | None
 
     async def connect(self) -> None:
         self.seq = -1
+        self.early = []
         await self.accept()
         draft_id = _draft_id(str(self.scope["url_route"]["kwargs"]["draft_id"]))
         if draft_id is None:
             await self.close(code=CLOSE_UNKNOWN)
             return
         self.draft_id = draft_id
-        if not await self.join(draft_group_name(draft_id)):
+        if not await draft_hub().add(draft_id, self):
             await self.close(code=CLOSE_UNAVAILABLE)  # the watcher should retry, not wait in silence
             return
-        self.group = draft_group_name(draft_id)
+        self.watching = True
         self.listening_since = time.monotonic()
         if not await self.send_snapshot():
             await self.close(code=CLOSE_UNKNOWN)
-
-    async def join(self, group: str) -> bool:
-        """Join the draft's group; after a Redis restart the layer's first command can fail on a stale connection."""
-        for delay in (*JOIN_RETRY_DELAYS, None):
-            try:
-                await self.channel_layer.group_add(group, self.channel_name)
-            except Exception as error:
-                if delay is None:
-                    logger.warning("%s: a watcher could not join (%s: %s)", group, type(error).__name__, error)
-                    return False
-                await asyncio.sleep(delay)
-            else:
-                return True
-        return False
+            return
+        early, self.early = self.early, None
+        for seq, text in early:
+            await self.forward(seq, text)
 
     async def disconnect(self, code: int) -> None:
-        if self.group is None:
-            return
-        try:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-        except Exception as error:  # nothing to repair: the socket is gone either way
-            logger.info("%s: leaving failed (%s: %s)", self.group, type(error).__name__, error)
+        if self.watching:
+            self.watching = False
+            await draft_hub().remove(self.draft_id, self)
 
     async def send_snapshot(self) -> bool:
         snapshot = await snapshot_reads.get(self.draft_id, self.listening_since)
@@ -150,7 +256,7 @@ class DraftConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Only `{"type": "sync"}` means anything: a fresh snapshot. Everything else is ignored."""
-        if not text_data or not hasattr(self, "draft_id"):
+        if not text_data or not self.watching or self.early is not None:
             return
         try:
             message = json.loads(text_data)
@@ -161,8 +267,10 @@ class DraftConsumer(AsyncWebsocketConsumer):
             self.listening_since = time.monotonic()
             await self.send_snapshot()
 
-    async def forward(self, event: dict[str, Any]) -> None:
-        seq = int(event["seq"])
+    async def forward(self, seq: int, text: str) -> None:
+        if self.early is not None:
+            self.early.append((seq, text))
+            return
         if seq <= self.seq:
             return  # already in the snapshot this watcher has
         if seq != self.seq + 1:
@@ -170,11 +278,11 @@ class DraftConsumer(AsyncWebsocketConsumer):
             await self.send_snapshot()
             return
         self.seq = seq
-        await self.send(text_data=event["text"])
+        await self.send(text_data=text)
 
-    # One handler per event type (the channel layer dispatches `draft.pick` to `draft_pick`).
-    draft_started = forward
-    draft_pick = forward
-    draft_undo = forward
-    draft_style_changed = forward
-    draft_completed = forward
+    async def deliver(self, seq: int, text: str) -> None:
+        """`forward`, as the hub's task for this watcher and event."""
+        try:
+            await self.forward(seq, text)
+        except Exception as error:  # the socket closed meanwhile: its disconnect removes it from the hub
+            logger.debug("draft %s: a delivery failed (%s: %s)", self.draft_id, type(error).__name__, error)

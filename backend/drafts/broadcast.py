@@ -1,7 +1,8 @@
 """Draft events to their watchers: after commit, encoded once, one group send per event, never waited for.
 
-The web processes' consumers (asgi.consumers.drafts) join `draft_group_name(id)`; they forward the pre-encoded
-text as it is, so a pick costs one JSON encoding whatever the number of watchers.
+Each web process joins `draft_group_name(id)` once for all its watchers of that draft (asgi.consumers.drafts) and
+writes the pre-encoded text to each of their sockets as it is, so a pick costs one JSON encoding and one Redis
+message per web process, whatever the number of watchers.
 
 Sending happens on a publisher thread with its own event loop, fed in commit order: a request hands the event over
 and answers at once, rather than waiting for the web process's own event loop, which may be busy delivering the
@@ -99,7 +100,8 @@ class Publisher:
             try:
                 layer = get_channel_layer()
                 if layer is not None:
-                    await _send(layer, draft_group_name(draft_id), {"type": event_type, "seq": seq, "text": text})
+                    message = {"type": event_type, "draft": draft_id, "seq": seq, "text": text}
+                    await _send(layer, draft_group_name(draft_id), message)
                 if self._failing:
                     self._failing = False
                     logger.warning("draft broadcasts resumed (draft %s: %s, seq %s)", draft_id, event_type, seq)

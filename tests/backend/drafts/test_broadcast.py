@@ -36,7 +36,7 @@ def test_a_pick_reaches_the_group_after_commit_encoded_as_its_event(staff, djang
         return message
 
     message = async_to_sync(listen_while_committing)()
-    assert message["type"] == "draft.pick" and message["seq"] == 2
+    assert message["type"] == "draft.pick" and message["seq"] == 2 and message["draft"] == draft.pk
     event = draft.events.get(seq=2)
     assert json.loads(message["text"]) == {"type": "draft.pick", "seq": 2, "data": event.payload}
 
