@@ -8,14 +8,21 @@ from asgi.consumers.live import LiveConsumer
 from asgi.consumers.me import MeConsumer
 from asgi.consumers.ping import PingConsumer
 
-websocket_urlpatterns = [
+# Streams that need the viewer (the session and the user in the scope).
+signed_in_urlpatterns = [
     path("ws/ping/", PingConsumer.as_asgi()),
     path("ws/live/", LiveConsumer.as_asgi()),
     path("ws/live/<int:live_id>/", LiveConsumer.as_asgi()),
     path("ws/me/", MeConsumer.as_asgi()),
-    # Any id reaches the consumer, which accepts and closes with 4404 when it names no draft.
+]
+
+websocket_urlpatterns = [
+    # The draft stream is the same for everyone: without the session middleware, whose wrapper would otherwise
+    # run on each of the thousands of sends of every event. Any id reaches the consumer, which accepts and closes
+    # with 4404 when it names no draft.
     re_path(r"^ws/drafts/(?P<draft_id>[^/]+)/$", DraftConsumer.as_asgi()),
+    re_path(r"", AuthMiddlewareStack(URLRouter(signed_in_urlpatterns))),
 ]
 
 # Browsers send Origin; anything outside ALLOWED_HOSTS is refused before a consumer runs.
-websocket_application = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+websocket_application = AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns))

@@ -57,6 +57,11 @@ def main() -> None:
         access_log=os.environ.get("WEB_ACCESS_LOG", "0") == "1",
         timeout_graceful_shutdown=int(os.environ.get("WEB_GRACEFUL_SECONDS", "5")),
         server_header=False,
+        # websockets' sans-I/O protocol: a send puts the frame in the transport's buffer without waiting, which the
+        # draft fan-out counts on (asgi/consumers/drafts.py). No per-message compression: it would compress every
+        # event once per watcher, and events are small (under 2 KB).
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
     )
 
 

@@ -124,24 +124,12 @@ def http_ready(url: str) -> Callable[[], bool]:
 
 
 class AsgiServer(Process):
-    """`uvicorn asgi.application:application` on a free port."""
+    """The Procfile's `web` (`python -m asgi.serve`) as one process on a free port."""
 
     def __init__(self, env: dict[str, str], port: int | None = None) -> None:
         self.port = port or free_port()
-        super().__init__(
-            "asgi",
-            [
-                str(BIN / "uvicorn"),
-                "asgi.application:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ],
-            env,
-        )
+        env = {"LOG_LEVEL": "WARNING", **env, "HOST": "127.0.0.1", "PORT": str(self.port), "WEB_CONCURRENCY": "1"}
+        super().__init__("asgi", [str(BIN / "python"), "-m", "asgi.serve"], env)
 
     @property
     def url(self) -> str:

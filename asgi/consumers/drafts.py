@@ -21,6 +21,8 @@ import json
 import logging
 import time
 import weakref
+from collections.abc import Coroutine, Generator
+from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -105,8 +107,9 @@ class DraftHub:
 
     The hub joins a draft's group when the draft's first watcher arrives and leaves it when the last one goes; a
     lock per draft keeps joins and leaves in order, so a watcher arriving as the last one leaves is never left
-    without the group. One task receives; each event is written to every watcher of its draft by a task per
-    watcher, so a client that reads slowly holds up nobody else.
+    without the group. One task receives, and writes each event to every watcher of its draft, in turn, at once:
+    a send that has to wait (a client that reads slowly, a snapshot to read) goes on as a task of its own
+    (`run_eagerly`), so it holds up nobody else, and a task is made only then.
     """
 
     def __init__(self) -> None:
@@ -116,7 +119,6 @@ class DraftHub:
         self.starting = asyncio.Lock()
         self.channel: str | None = None
         self.receiver: asyncio.Task[None] | None = None
-        self.deliveries: set[asyncio.Task[None]] = set()
 
     async def add(self, draft_id: int, watcher: DraftConsumer) -> bool:
         """Start delivering the draft's events to `watcher`; False when the group cannot be joined (Redis down)."""
@@ -172,11 +174,60 @@ class DraftHub:
                 logger.warning("draft events: a message of an unknown shape was dropped: %.200r", message)
 
     def deliver(self, draft_id: int, seq: int, text: str) -> None:
-        loop = asyncio.get_running_loop()
-        for watcher in self.watchers.get(draft_id, ()):
-            task = loop.create_task(watcher.deliver(seq, text))
-            self.deliveries.add(task)
-            task.add_done_callback(self.deliveries.discard)
+        for watcher in list(self.watchers.get(draft_id, ())):
+            run_eagerly(watcher.deliver(seq, text))
+
+
+_waiting: set[asyncio.Task[Any]] = set()  # the sends that had to wait, until they end
+
+
+def run_eagerly(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run `coroutine` now, up to its first real wait; only if it has to wait does it go on as a task.
+
+    A send to a watcher's socket usually completes without waiting (the bytes go to the transport's buffer), so
+    this spares a task per watcher and event. (Python 3.12's eager task factory does the same.)
+    """
+    try:
+        waiting_on = coroutine.send(None)
+    except StopIteration:
+        return
+    task = asyncio.get_running_loop().create_task(_resume(coroutine, waiting_on))
+    _waiting.add(task)
+    task.add_done_callback(_waiting.discard)
+
+
+async def _resume(coroutine: Coroutine[Any, Any, None], waiting_on: Any) -> None:
+    try:
+        await _Resumed(coroutine, waiting_on)
+    finally:
+        coroutine.close()  # a task cancelled before it first ran: the coroutine still runs its cleanup
+
+
+class _Resumed:
+    """Awaitable that goes on driving a coroutine that has already yielded `waiting_on` to the event loop.
+
+    It yields what the coroutine yields (the task waits on it as it would for the coroutine itself) and passes
+    back what the task sends or throws (a cancellation), exactly as if the task had run it from the start.
+    """
+
+    def __init__(self, coroutine: Coroutine[Any, Any, None], waiting_on: Any) -> None:
+        self.coroutine, self.waiting_on = coroutine, waiting_on
+
+    def __await__(self) -> Generator[Any, None, None]:
+        waiting_on = self.waiting_on
+        while True:
+            try:
+                yield waiting_on
+            except BaseException as error:  # a cancellation goes to the coroutine, as a task would do
+                try:
+                    waiting_on = self.coroutine.throw(error)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    waiting_on = self.coroutine.send(None)
+                except StopIteration:
+                    return
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, DraftHub] = weakref.WeakKeyDictionary()

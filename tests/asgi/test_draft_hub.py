@@ -1,6 +1,7 @@
 """A web process's DraftHub: one group membership per draft for all its watchers, on the real Redis channel layer."""
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 
 from channels.layers import get_channel_layer
@@ -82,3 +83,58 @@ def test_the_group_is_left_with_the_last_watcher_and_joined_again_by_the_next() 
     assert joined_after_leaving == set()
     assert first.received == [(1, "event 1")]
     assert second.received == [(3, "event 3")]
+
+
+@dataclass(eq=False)
+class SlowWatcher(FakeWatcher):
+    """A watcher whose client reads slowly: each send waits until the test lets it through."""
+
+    let_through: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def deliver(self, seq: int, text: str) -> None:
+        await self.let_through.wait()
+        self.received.append((seq, text))
+
+
+def test_a_watcher_whose_sends_wait_holds_up_nobody_and_still_gets_every_event_in_order() -> None:
+    async def scenario() -> tuple[list[FakeWatcher], SlowWatcher, list[tuple[int, str]]]:
+        hub = drafts.DraftHub()
+        slow = SlowWatcher()
+        quick = [FakeWatcher() for _ in range(3)]
+        for watcher in (quick[0], slow, *quick[1:]):
+            hub.watchers.setdefault(904, set()).add(watcher)  # type: ignore[arg-type]
+        for seq in (1, 2, 3):
+            hub.deliver(904, seq, f"event {seq}")
+        # the quick ones have every event already, without the loop running once: nothing waited for the slow one
+        assert all(len(watcher.received) == 3 for watcher in quick)
+        received_while_waiting = list(slow.received)
+        slow.let_through.set()
+        await until(lambda: len(slow.received) == 3)
+        return quick, slow, received_while_waiting
+
+    quick, slow, received_while_waiting = run_async(scenario())
+    assert received_while_waiting == []
+    assert slow.received == [(1, "event 1"), (2, "event 2"), (3, "event 3")]
+    assert all(watcher.received == slow.received for watcher in quick)
+
+
+def test_a_cancelled_waiting_send_is_cancelled_inside_the_watcher() -> None:
+    cancelled: list[int] = []
+
+    async def waits_forever(seq: int) -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(seq)
+            raise
+
+    async def scenario() -> None:
+        drafts.run_eagerly(waits_forever(1))
+        [task] = [task for task in drafts._waiting if not task.done()]
+        await asyncio.sleep(0)  # the task takes over the wait
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    run_async(scenario())
+    assert cancelled == [1]
