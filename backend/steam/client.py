@@ -342,7 +342,8 @@ class SteamClient:
         try:
             entry = cache.get(key)
         except Exception:  # a cache outage must not stop Steam calls
-            logger.warning("steam cache unavailable; calling Steam", exc_info=False)
+            # INFO: the cache is on the budget's Redis, whose outage the failing call or task reports.
+            logger.info("steam cache unavailable; calling Steam")
             return None
         return entry if isinstance(entry, dict) else None
 
@@ -353,7 +354,7 @@ class SteamClient:
         try:
             cache.set(key, {"at": time.time(), "ttl": ttl, "payload": payload}, timeout=keep)
         except Exception:
-            logger.warning("steam cache unavailable; answer not cached", exc_info=False)
+            logger.info("steam cache unavailable; answer not cached")
 
     # --- typed calls ------------------------------------------------------------------------------------------------
 

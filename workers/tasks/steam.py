@@ -39,6 +39,10 @@ _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL
 _warned_no_key: set[str] = set()
 
 
+class LivePollLockLost(Exception):
+    """The live poll's lock is gone (Redis restarted, or it expired): another poll may be running."""
+
+
 def _no_key(task_name: str) -> bool:
     """True (and one log line per task and process) when there is no Steam key."""
     if steam_configured():
@@ -149,10 +153,23 @@ def poll_live_matches() -> dict[str, object] | None:
     if not acquired:
         logger.info("steam.poll_live_matches: the previous poll is still running; skipping this period")
         return None
+
+    def still_ours() -> None:
+        # Redis may have gone (or come back empty, the lock with it) while Steam was asked: storing then could
+        # race another poll, and the broadcasts would be lost on a dead channel layer. Store nothing instead.
+        if client.get(LIVE_POLL_LOCK) != token.encode():
+            raise LivePollLockLost
+
     try:
-        report = live_poll()
+        report = live_poll(confirm=still_ours)
     except SteamError as exc:
         logger.warning("steam.poll_live_matches: %s (%s)", exc.detail, exc.code)
+        return None
+    except (redis.RedisError, LivePollLockLost) as exc:
+        logger.warning(
+            "steam.poll_live_matches: Redis unavailable or restarted (%s); nothing stored, the next period polls",
+            type(exc).__name__,
+        )
         return None
     finally:
         with contextlib.suppress(redis.RedisError):

@@ -255,3 +255,26 @@ def test_a_live_tournament_game_is_marked_live(fake_steam, sent):
     sent.poll()
     game.refresh_from_db()
     assert game.status == GameStatus.LIVE
+
+
+def test_a_poll_running_while_another_stores_sends_each_change_and_end_once(fake_steam, member, sent):
+    # A Redis restart loses the poll lock, so the next period's poll may run while one is still asking Steam.
+    timeline = RealtimeTimeline(fake_steam)
+    body = timeline.add(SERVER, 8591964706, [MEMBER])
+    sent.poll()
+    body["teams"][0]["players"][0]["kill_count"] = 7
+
+    def another_poll_stores_first():
+        assert services.live_poll().changed == [LOBBY]
+
+    assert sent.poll(fresh=True, confirm=another_poll_stores_first).changed == []
+    assert [m["type"] for m in sent] == ["live.match", "live.match"]
+
+    del timeline.bodies[SERVER]  # the game is over
+
+    def another_poll_ends_it_first():
+        assert len(services.live_poll().ended) == 1
+
+    assert sent.poll(fresh=True, confirm=another_poll_ends_it_first).ended == []
+    assert [m["type"] for m in sent] == ["live.match", "live.match", "live.ended"]
+    assert LiveMatch.objects.count() == 1
