@@ -30,6 +30,7 @@ from backend.matches.services import members_to_sync, tournament_game_find
 from backend.steam.client import LIVE, SteamClient, get_client
 from backend.steam.errors import SteamBadKey, SteamError, SteamNotConfigured, SteamNotFound
 from backend.steam.results import LiveLeagueGame, LivePlayer, RealtimeStats, TopLiveGame
+from backend.steam.services import heroes_refresh_request
 from backend.tournaments.models import GameStatus
 
 logger = logging.getLogger(__name__)
@@ -284,6 +285,7 @@ def live_poll(
     if confirm is not None:
         confirm()
     _store(seen, ended, tracked, failures, refreshed, report, now=now)
+    heroes_refresh_request(hero_ids=[player["hero_id"] for game in seen.values() for player in game.players])
     report.tracked = len(seen)
     report.calls = client.calls_made - calls_before
     return report

@@ -317,3 +317,10 @@ def test_redis_restarted_mid_poll_the_poll_fails_cleanly_and_spectators_miss_not
 
     assert LiveMatch.objects.filter(live_id=lobby).count() == 1 and LiveMatch.objects.tracked().count() == 0
     assert final_fetches == [(member.pk,)]
+
+
+@pytest.mark.django_db
+def test_a_stored_match_showing_a_hero_not_stored_queues_a_hero_refresh(fake_steam, members, queued_tasks):
+    fake_steam.script_matches(scripted(8000000001))
+    assert steam_tasks.sync_member(members[0].pk)["matches_new"] == [8000000001]
+    assert queued_tasks() == ["steam.refresh_heroes"]

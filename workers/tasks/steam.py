@@ -19,6 +19,7 @@ from backend.live.services import live_poll
 from backend.matches import services
 from backend.steam.client import steam_configured
 from backend.steam.errors import SteamError
+from backend.steam.services import heroes_refresh
 from workers.celery import app
 
 logger = logging.getLogger(__name__)
@@ -192,3 +193,22 @@ def poll_live_matches() -> dict[str, object] | None:
         report.calls,
     )
     return {"tracked": report.tracked, "changed": report.changed, "ended": report.ended, "calls": report.calls}
+
+
+@app.task(name="steam.refresh_heroes", acks_late=False)
+def refresh_heroes() -> dict[str, object] | None:
+    """Store Steam's hero list (beat: daily; sooner, at most hourly, when a game shows an unknown hero)."""
+    if _no_key("steam.refresh_heroes"):
+        return None
+    try:
+        report = heroes_refresh()
+    except SteamError as exc:
+        logger.warning("steam.refresh_heroes: %s (%s); the next run tries again", exc.detail, exc.code)
+        return None
+    logger.info(
+        "steam.refresh_heroes: %d heroes listed, %d new, %d renamed",
+        report.listed,
+        len(report.created),
+        len(report.updated),
+    )
+    return {"listed": report.listed, "created": report.created, "updated": report.updated}
