@@ -1,4 +1,5 @@
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 
 import pytest
 import redis
@@ -75,6 +76,19 @@ def admin(db: None) -> User:
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def queued_tasks() -> Iterator[Callable[[], list[str]]]:
+    """The names of the tasks waiting in the Celery broker's default queue (emptied before and after the test)."""
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete("celery")
+
+    def names() -> list[str]:
+        return [json.loads(raw)["headers"]["task"] for raw in reversed(broker.lrange("celery", 0, -1))]
+
+    yield names
+    broker.delete("celery")
 
 
 @pytest.fixture

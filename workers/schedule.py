@@ -28,4 +28,9 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "schedule": timedelta(minutes=settings.GUILD_SYNC_MINUTES),
             "options": {"expires": settings.GUILD_SYNC_MINUTES * 60},
         },
+        "steam.refresh_heroes": {
+            "task": "steam.refresh_heroes",
+            "schedule": timedelta(hours=settings.HERO_REFRESH_HOURS),
+            "options": {"expires": 3600},
+        },
     }

@@ -31,8 +31,11 @@ def _send(live_id: int, message: dict[str, Any]) -> None:
     try:
         for group in (LIVE_GROUP, live_game_group(live_id)):
             async_to_sync(layer.group_send)(group, message)
-    except Exception:  # spectators re-sync from the snapshot on reconnect; a lost message must not fail the poll
-        logger.warning("live broadcast of %s failed", message["type"], exc_info=True)
+    except Exception as exc:  # a lost message must not fail the poll
+        logger.warning("live broadcast of %s failed (%s)", message["type"], type(exc).__name__)
+        if message["type"] == "live.match":
+            # The next poll finds the game changed and sends it again, so spectators do not keep the old stats.
+            LiveMatch.objects.filter(live_id=live_id).update(fingerprint="")
 
 
 def live_match_changed(row: LiveMatch) -> None:

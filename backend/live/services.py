@@ -12,13 +12,14 @@ import hashlib
 import json
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from backend.accounts.models import STEAM_ID64_BASE, User
@@ -29,6 +30,7 @@ from backend.matches.services import members_to_sync, tournament_game_find
 from backend.steam.client import LIVE, SteamClient, get_client
 from backend.steam.errors import SteamBadKey, SteamError, SteamNotConfigured, SteamNotFound
 from backend.steam.results import LiveLeagueGame, LivePlayer, RealtimeStats, TopLiveGame
+from backend.steam.services import heroes_refresh_request
 from backend.tournaments.models import GameStatus
 
 logger = logging.getLogger(__name__)
@@ -167,11 +169,16 @@ def _users_by_account() -> dict[int, int]:
     }
 
 
-def live_poll(*, client: SteamClient | None = None, now: datetime | None = None) -> LivePollReport:
+def live_poll(
+    *, client: SteamClient | None = None, now: datetime | None = None, confirm: Callable[[], None] | None = None
+) -> LivePollReport:
     """One poll period: discover, refresh within the budget, store, broadcast changes and ends.
 
     Raises SteamBadKey / SteamNotConfigured (nothing can be polled); any other Steam failure only costs
-    that source's update this period. Precondition: not run concurrently with itself (the task's lock).
+    that source's update this period. `confirm` runs after Steam was asked and before anything is stored:
+    the caller's check that it may still write (the task checks its lock); whatever it raises aborts the
+    poll with nothing stored or broadcast. Precondition: not run concurrently with itself (the task's lock);
+    should that lock be lost anyway, the writes are claimed row by row, so no change is broadcast twice.
     """
     client = client or get_client()
     now = now or timezone.now()
@@ -275,7 +282,10 @@ def live_poll(*, client: SteamClient | None = None, now: datetime | None = None)
         if row.source == LiveSource.LEAGUE and LiveSource.LEAGUE not in feeds_failed:
             ended.add(live_id)
 
+    if confirm is not None:
+        confirm()
     _store(seen, ended, tracked, failures, refreshed, report, now=now)
+    heroes_refresh_request(hero_ids=[player["hero_id"] for game in seen.values() for player in game.players])
     report.tracked = len(seen)
     report.calls = client.calls_made - calls_before
     return report
@@ -328,9 +338,24 @@ def _store(
             LiveMatch.objects.filter(pk=row.pk).update(**{k: v for k, v in values.items() if k in unchanged})
             invalidate_after_commit(row)  # update() bypasses cacheops
             continue
-        row, created = LiveMatch.objects.update_or_create(
-            live_id=live_id, defaults={**values, "fingerprint": fingerprint, "updated_at": now}
-        )
+        published = {**values, "fingerprint": fingerprint, "updated_at": now}
+        if row is None:
+            try:
+                with transaction.atomic():  # a savepoint: another poll may have stored the game meanwhile
+                    row = LiveMatch.objects.create(live_id=live_id, **published)
+            except IntegrityError:
+                continue  # that poll stored and broadcast it
+            created = True
+        else:
+            # Claimed on the state read at the start of the poll: a poll that ran meanwhile (its lock lost with
+            # a Redis restart) and stored a change already leaves nothing to claim, so nothing is sent twice.
+            claimed = LiveMatch.objects.filter(pk=row.pk, fingerprint=row.fingerprint, ended_at=row.ended_at)
+            if not claimed.update(**published):
+                continue
+            for name, value in published.items():
+                setattr(row, name, value)
+            invalidate_after_commit(row)
+            created = False
         report.changed.append(live_id)
         broadcast.live_match_changed(row)
         if created or row.match_id:
@@ -339,7 +364,8 @@ def _store(
         row = tracked.get(live_id)
         if row is None:
             continue
-        LiveMatch.objects.filter(pk=row.pk).update(ended_at=now, polled_at=now)
+        if not LiveMatch.objects.filter(pk=row.pk, ended_at__isnull=True).update(ended_at=now, polled_at=now):
+            continue  # another poll ended it (and said so)
         invalidate_after_commit(row)
         accounts = [p["account_id"] for p in row.players if p.get("account_id")]
         report.ended.append({"live_id": live_id, "match_id": row.match_id, "account_ids": accounts})

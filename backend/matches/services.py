@@ -16,6 +16,7 @@ from backend.matches.models import Match, MatchPlayer, MemberSync
 from backend.steam.client import BACKGROUND, SteamClient, get_client
 from backend.steam.errors import SteamBudgetUnavailable, SteamNotFound, SteamPrivateHistory, SteamUnavailable
 from backend.steam.results import MatchDetails
+from backend.steam.services import heroes_refresh_request
 from backend.tournaments.models import Game, GameStatus, TeamMember
 
 logger = logging.getLogger(__name__)
@@ -233,6 +234,7 @@ def member_games_sync(*, user_id: int, client: SteamClient | None = None) -> Mem
         wanted = [match_id for match_id in wanted if match_id >= boundary]
     report.matches_listed = len(wanted)
     stored = set(Match.objects.filter(match_id__in=wanted).values_list("match_id", flat=True))
+    heroes: set[int] = set()
     for match_id in wanted:
         if match_id in stored:
             continue
@@ -249,8 +251,10 @@ def member_games_sync(*, user_id: int, client: SteamClient | None = None) -> Mem
         _, created = match_store(details=details)
         if created:
             report.matches_new.append(match_id)
+            heroes.update(player.hero_id for player in details.players)
 
     _advance_cursor(state.pk, wanted, report.matches_missing)
+    heroes_refresh_request(hero_ids=heroes)
     report.calls = client.calls_made - calls_before
     return report
 

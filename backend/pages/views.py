@@ -11,7 +11,8 @@ from backend.accounts.models import User
 from backend.live.models import LiveMatch
 from backend.live.selectors import live_matches_data
 from backend.pages import selectors
-from backend.pages.heroes import HERO_NAMES
+from backend.steam.selectors import hero_names
+from backend.steam.services import heroes_refresh_request
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -62,12 +63,13 @@ def _live_page(
 ) -> HttpResponse:
     user_ids = {player["user"] for match in matches for player in match["players"] if player.get("user")}
     members = {str(user.pk): user.display_name for user in User.objects.filter(pk__in=user_ids)}
+    heroes_refresh_request(hero_ids=[player.get("hero_id") for match in matches for player in match["players"]])
     context = {
         "live_id": live_id or "",
         "matches": matches,
         "members": members,
         "ended": ended,
-        "hero_names": {str(key): name for key, name in HERO_NAMES.items()},
+        "hero_names": {str(key): name for key, name in hero_names().items()},
     }
     return render(request, "pages/live.html", context)
 

@@ -229,7 +229,7 @@ CACHEOPS_DEFAULTS = {"timeout": CACHE_TIMEOUT_SECONDS}
 # every row before each save (a query per pick); the draft's rows reach cached reads through the dependency table.
 CACHEOPS: dict[str, dict[str, object]] = {
     f"{app}.*": {"ops": (), "timeout": CACHE_TIMEOUT_SECONDS}
-    for app in ("accounts", "organizations", "tournaments", "matches", "live")
+    for app in ("accounts", "organizations", "tournaments", "steam", "matches", "live")
 }
 
 CHANNEL_LAYERS = {
@@ -274,6 +274,8 @@ HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=30)
 
 LIVE_POLL_SECONDS = env.int("LIVE_POLL_SECONDS", default=10)
 GUILD_SYNC_MINUTES = env.int("GUILD_SYNC_MINUTES", default=10)
+# The hero list is refreshed this often, and at most once an hour sooner when a game shows a hero id not in it.
+HERO_REFRESH_HOURS = env.int("HERO_REFRESH_HOURS", default=24)
 
 # --- Steam and Discord ----------------------------------------------------------------------------------------------
 STEAM_API_KEY = env.str("STEAM_API_KEY", default="")

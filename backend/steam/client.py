@@ -185,13 +185,14 @@ class SteamClient:
         policy: CallPolicy,
         cache_rule: CacheRule = NO_CACHE,
         allow_stale: bool = False,
+        use_fresh: bool = True,
     ) -> T:
         method = path.split("/")[1]
         if not self.api_key:
             raise SteamNotConfigured("STEAM_API_KEY is not set: Steam cannot be asked.")
         cache_key = self._cache_key(path, params)
         cached = self._cache_get(cache_key) if cache_rule.fresh or cache_rule.stale else None
-        if cached is not None and time.time() - cached["at"] < cached.get("ttl", cache_rule.fresh):
+        if use_fresh and cached is not None and time.time() - cached["at"] < cached.get("ttl", cache_rule.fresh):
             return parse(cached["payload"])
         try:
             payload, value = self._call_with_retries(path, params, parse, policy=policy, method=method)
@@ -342,7 +343,8 @@ class SteamClient:
         try:
             entry = cache.get(key)
         except Exception:  # a cache outage must not stop Steam calls
-            logger.warning("steam cache unavailable; calling Steam", exc_info=False)
+            # INFO: the cache is on the budget's Redis, whose outage the failing call or task reports.
+            logger.info("steam cache unavailable; calling Steam")
             return None
         return entry if isinstance(entry, dict) else None
 
@@ -353,7 +355,7 @@ class SteamClient:
         try:
             cache.set(key, {"at": time.time(), "ttl": ttl, "payload": payload}, timeout=keep)
         except Exception:
-            logger.warning("steam cache unavailable; answer not cached", exc_info=False)
+            logger.info("steam cache unavailable; answer not cached")
 
     # --- typed calls ------------------------------------------------------------------------------------------------
 
@@ -470,7 +472,8 @@ class SteamClient:
             cache_rule=CacheRule(fresh=_live_cache_seconds()),
         )
 
-    def get_heroes(self, *, policy: CallPolicy = BACKGROUND) -> list[results.Hero]:
+    def get_heroes(self, *, policy: CallPolicy = BACKGROUND, cached: bool = True) -> list[results.Hero]:
+        """`cached=False` asks Steam even when a fresh copy is cached (a game showed a hero the copy lacks)."""
         return self._call(
             "IEconDOTA2_570/GetHeroes/v1",
             {"language": "en"},
@@ -478,6 +481,7 @@ class SteamClient:
             policy=policy,
             cache_rule=CacheRule(fresh=DAY, stale=7 * DAY),
             allow_stale=True,
+            use_fresh=cached,
         )
 
 

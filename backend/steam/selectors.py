@@ -1,14 +1,16 @@
-"""Reads that ask Steam (through the client, its cache and budget)."""
+"""Reads that ask Steam (through the client, its cache and budget), and of what is stored from it (heroes)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 
+from backend.core.cache import cached_read
 from backend.steam.budget import Priority
 from backend.steam.client import INTERACTIVE, CallPolicy, get_client
 from backend.steam.errors import SteamNotFound
 from backend.steam.ids import STEAM_ID64_BASE, parse_steam_query
+from backend.steam.models import Hero
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,13 @@ def steam_account_resolve(*, query: str) -> SteamAccount:
         avatar=summary.avatar,
         profile_url=summary.profile_url,
     )
+
+
+def hero_names() -> dict[int, str]:
+    """Every stored hero's English name by hero id; cached until a hero row changes."""
+    return cached_read("heroes|localized_names", lambda: dict(Hero.objects.values_list("id", "localized_name")), Hero)
+
+
+def hero_name(hero_id: int, *, names: dict[int, str] | None = None) -> str:
+    """The hero's English name, or "Hero <id>" for one not stored (yet)."""
+    return (hero_names() if names is None else names).get(hero_id) or f"Hero {hero_id}"

@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from backend.accounts.models import STEAM_ID64_BASE
+from backend.steam.models import Hero
 from tests.factories import UserFactory
 from tests.fakes.steam import fake_steam, fixture, steam_httpserver  # noqa: F401  (fixtures)
 from workers.tasks import steam as steam_tasks
@@ -40,6 +41,7 @@ def test_live_page_shows_a_games_stats_changing_and_its_end(fake_steam, monkeypa
     stats["teams"][0]["players"][0]["accountid"] = MEMBER
     fake_steam.serve("GetRealtimeStats", lambda params: copy.deepcopy(stats))
     first = stats["teams"][0]["players"][0]
+    steam_tasks.refresh_heroes()  # the stored hero list names the heroes
 
     tab = open_tab()
     page = tab.page
@@ -62,7 +64,7 @@ def test_live_page_shows_a_games_stats_changing_and_its_end(fake_steam, monkeypa
     )
     assert member_name.locator("img").count() == 0 and page.locator("#inj").count() == 0  # text, never markup
     hero = member_row.locator('[data-stat="hero"]').inner_text()
-    assert hero and not hero.startswith("Hero #")  # a name from the hero list
+    assert hero == Hero.objects.get(pk=first["heroid"]).localized_name  # a name from the stored hero list
 
     first["kill_count"] += 1
     stats["match"]["game_time"] += 10

@@ -235,3 +235,92 @@ def test_redis_restarted_mid_sync_the_runs_fail_cleanly_and_the_next_finishes_no
     assert steam_tasks.sync_guild_games() == 2  # the guild sync runs again too
     # the budget's script was loaded again into the restarted server (NOSCRIPT handled) and counted the calls
     assert redis.Redis.from_url(redis_server.url).zcard("steam:budget:calls") > 0
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_redis_restarted_mid_poll_the_poll_fails_cleanly_and_spectators_miss_nothing_and_get_nothing_twice(
+    fake_steam, settings, redis_server, caplog, monkeypatch
+):
+    import copy
+
+    from django.core.cache import cache
+    from websockets.sync.client import connect
+
+    from backend.live.models import LiveMatch
+    from tests.asgi.test_live_stream import nothing_more, receive
+    from tests.fakes.steam import fixture
+    from tests.processes import AsgiServer
+
+    # Every Redis key the poll uses (budget, locks, response cache) and the channel layer of its broadcasts
+    # on a Redis of the test's own; the spectators' web process listens on that layer too.
+    settings.CACHE_REDIS_URL = redis_server.url
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": redis_server.url}}
+    layer_url = redis_server.url.removesuffix("/0") + "/1"
+    settings.CHANNEL_LAYERS = {"default": {**settings.CHANNEL_LAYERS["default"], "CONFIG": {"hosts": [layer_url]}}}
+    member_account = 1200486799  # plays the first game of GetTopLiveGame.json
+    member = UserFactory(username="live", steam_id=STEAM_ID64_BASE + member_account)
+    top = fixture("GetTopLiveGame.json")["game_list"][0]
+    lobby, server_steam_id, match_id = int(top["lobby_id"]), int(top["server_steam_id"]), 8591964706
+    final_fetches = []
+    monkeypatch.setattr(steam_tasks.sync_member, "apply_async", lambda args, countdown: final_fetches.append(args))
+    stats = fixture("GetRealtimeStats.json")
+    stats["match"]["server_steam_id"], stats["match"]["matchid"] = str(server_steam_id), match_id
+    stats["teams"][0]["players"][0]["accountid"] = member_account
+    me = stats["teams"][0]["players"][0]
+    outage = {"now": False}
+
+    def realtime_stats(params):
+        if outage["now"]:
+            outage["now"] = False
+            redis_server.stop()  # Steam has answered; Redis goes away before the poll stores and broadcasts
+        return copy.deepcopy(stats)
+
+    fake_steam.serve("GetRealtimeStats", realtime_stats)
+
+    def poll():
+        cache.clear()  # each call is a new poll period (the short live cache would answer within one)
+        return steam_tasks.poll_live_matches()
+
+    web = AsgiServer(process_env(CHANNELS_REDIS_URL=layer_url))
+    with running(web), connect(f"{web.ws_url}/ws/live/", open_timeout=10, origin=web.url) as spectator:
+        assert receive(spectator)["type"] == "live.snapshot"
+        assert poll()["changed"] == [lobby]
+        assert receive(spectator)["seq"] == 1
+
+        me["kill_count"] += 1
+        stats["match"]["game_time"] += 10
+        outage["now"] = True
+        with caplog.at_level(logging.INFO):
+            assert poll() is None  # no exception escapes the task
+        problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(problems) == 1 and "Redis" in problems[0].getMessage(), problems
+        assert not redis_server.popen
+
+        redis_server.start()  # empty
+        layer = redis.Redis.from_url(layer_url)
+        # the web process re-subscribes its spectators' groups on its own
+        wait_until(lambda: dict(layer.pubsub_numsub("asgi__group__live"))[b"asgi__group__live"] > 0, what="resub")
+        assert poll()["changed"] == [lobby]
+        changed = receive(spectator)
+        assert (changed["type"], changed["seq"]) == ("live.match", 2)
+        assert next(p for p in changed["data"]["players"] if p["account_id"] == member_account)["kills"] == 7
+        assert poll()["changed"] == []  # nothing moved: nothing sent
+        assert nothing_more(spectator)
+
+        stats.clear()  # the server answers {}: the game is over
+        assert len(poll()["ended"]) == 1
+        assert poll()["ended"] == []
+        ended = receive(spectator)
+        assert ended == {"type": "live.ended", "seq": 3, "data": {"live_id": str(lobby), "match_id": match_id}}
+        assert nothing_more(spectator)
+
+    assert LiveMatch.objects.filter(live_id=lobby).count() == 1 and LiveMatch.objects.tracked().count() == 0
+    assert final_fetches == [(member.pk,)]
+
+
+@pytest.mark.django_db
+def test_a_stored_match_showing_a_hero_not_stored_queues_a_hero_refresh(fake_steam, members, queued_tasks):
+    fake_steam.script_matches(scripted(8000000001))
+    assert steam_tasks.sync_member(members[0].pk)["matches_new"] == [8000000001]
+    assert queued_tasks() == ["steam.refresh_heroes"]

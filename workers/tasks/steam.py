@@ -20,6 +20,7 @@ from backend.live.services import live_poll
 from backend.matches import services
 from backend.steam.client import steam_configured
 from backend.steam.errors import SteamError
+from backend.steam.services import heroes_refresh
 from workers.celery import app
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,10 @@ _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL
 
 
 _warned_no_key: set[str] = set()
+
+
+class LivePollLockLost(Exception):
+    """The live poll's lock is gone (Redis restarted, or it expired): another poll may be running."""
 
 
 def _no_key(task_name: str) -> bool:
@@ -150,10 +155,23 @@ def poll_live_matches() -> dict[str, object] | None:
     if not acquired:
         logger.info("steam.poll_live_matches: the previous poll is still running; skipping this period")
         return None
+
+    def still_ours() -> None:
+        # Redis may have gone (or come back empty, the lock with it) while Steam was asked: storing then could
+        # race another poll, and the broadcasts would be lost on a dead channel layer. Store nothing instead.
+        if client.get(LIVE_POLL_LOCK) != token.encode():
+            raise LivePollLockLost
+
     try:
-        report = live_poll()
+        report = live_poll(confirm=still_ours)
     except SteamError as exc:
         logger.warning("steam.poll_live_matches: %s (%s)", exc.detail, exc.code)
+        return None
+    except (redis.RedisError, LivePollLockLost) as exc:
+        logger.warning(
+            "steam.poll_live_matches: Redis unavailable or restarted (%s); nothing stored, the next period polls",
+            type(exc).__name__,
+        )
         return None
     finally:
         with contextlib.suppress(redis.RedisError):
@@ -176,3 +194,22 @@ def poll_live_matches() -> dict[str, object] | None:
         report.calls,
     )
     return {"tracked": report.tracked, "changed": report.changed, "ended": report.ended, "calls": report.calls}
+
+
+@app.task(name="steam.refresh_heroes", acks_late=False)
+def refresh_heroes() -> dict[str, object] | None:
+    """Store Steam's hero list (beat: daily; sooner, at most hourly, when a game shows an unknown hero)."""
+    if _no_key("steam.refresh_heroes"):
+        return None
+    try:
+        report = heroes_refresh()
+    except SteamError as exc:
+        logger.warning("steam.refresh_heroes: %s (%s); the next run tries again", exc.detail, exc.code)
+        return None
+    logger.info(
+        "steam.refresh_heroes: %d heroes listed, %d new, %d renamed",
+        report.listed,
+        len(report.created),
+        len(report.updated),
+    )
+    return {"listed": report.listed, "created": report.created, "updated": report.updated}

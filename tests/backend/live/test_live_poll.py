@@ -255,3 +255,50 @@ def test_a_live_tournament_game_is_marked_live(fake_steam, sent):
     sent.poll()
     game.refresh_from_db()
     assert game.status == GameStatus.LIVE
+
+
+def test_a_poll_running_while_another_stores_sends_each_change_and_end_once(fake_steam, member, sent):
+    # A Redis restart loses the poll lock, so the next period's poll may run while one is still asking Steam.
+    timeline = RealtimeTimeline(fake_steam)
+    body = timeline.add(SERVER, 8591964706, [MEMBER])
+    sent.poll()
+    body["teams"][0]["players"][0]["kill_count"] = 7
+
+    def another_poll_stores_first():
+        assert services.live_poll().changed == [LOBBY]
+
+    assert sent.poll(fresh=True, confirm=another_poll_stores_first).changed == []
+    assert [m["type"] for m in sent] == ["live.match", "live.match"]
+
+    del timeline.bodies[SERVER]  # the game is over
+
+    def another_poll_ends_it_first():
+        assert len(services.live_poll().ended) == 1
+
+    assert sent.poll(fresh=True, confirm=another_poll_ends_it_first).ended == []
+    assert [m["type"] for m in sent] == ["live.match", "live.match", "live.ended"]
+    assert LiveMatch.objects.count() == 1
+
+
+def test_a_hero_not_stored_queues_one_hero_refresh(fake_steam, member, sent, queued_tasks):
+    from backend.core.redis import get_redis
+    from backend.steam.models import Hero
+    from backend.steam.services import HERO_REFRESH_REQUESTED
+
+    def next_period():  # only the Steam answers go (cache.clear() would take the hour's marker with them)
+        redis = get_redis()
+        redis.delete(*redis.keys("*steam:cache:*"))
+
+    timeline = RealtimeTimeline(fake_steam)
+    timeline.add(SERVER, 8591964706, [MEMBER])
+    sent.poll()
+    next_period()
+    sent.poll()
+    assert len(fake_steam.calls_to("GetRealtimeStats")) == 2
+    assert queued_tasks() == ["steam.refresh_heroes"]  # once, not every period
+
+    Hero.objects.bulk_create(Hero(**hero) for hero in fixture("GetHeroes.json")["result"]["heroes"])
+    get_redis().delete(HERO_REFRESH_REQUESTED)  # an hour later, every hero of the game stored: nothing queued
+    next_period()
+    sent.poll()
+    assert queued_tasks() == ["steam.refresh_heroes"]

@@ -25,6 +25,9 @@ def embedded(html: str, element_id: str):
 
 @pytest.mark.django_db
 def test_live_page_embeds_tracked_games_and_hero_names_and_says_what_steam_covers() -> None:
+    from backend.steam.models import Hero
+
+    Hero.objects.create(id=2, name="npc_dota_hero_axe", localized_name="Axe")
     live_match(29610055194542853, radiant_score=3)
     live_match(5, ended_at=timezone.now())
 
@@ -79,3 +82,22 @@ def test_home_shows_tracked_live_games_under_live_now() -> None:
     assert 'href="/live/11/"' in html and "Radiant 4 \u2013 2 Dire" in html
     assert 'href="/live/12/"' not in html
     assert 'data-testid="nothing-live"' not in html
+
+
+@pytest.mark.django_db
+def test_live_page_names_heroes_from_the_stored_list_and_asks_for_unknown_ones(settings, queued_tasks) -> None:
+    from backend.steam.models import Hero
+
+    settings.STEAM_API_KEY = "configured"
+    Hero.objects.create(id=2, name="npc_dota_hero_axe", localized_name="Axe")
+    game = live_match(13)
+
+    html = Client().get("/live/").content.decode()
+    assert embedded(html, "hero-names") == {"2": "Axe"}
+    assert queued_tasks() == []
+
+    game.players[0]["hero_id"] = 150  # released after the list was stored
+    game.save()
+    html = Client().get("/live/13/").content.decode()
+    assert "150" not in embedded(html, "hero-names")  # the page shows "Hero 150"
+    assert queued_tasks() == ["steam.refresh_heroes"]

@@ -6,12 +6,14 @@ import pytest
 from backend.accounts.models import STEAM_ID64_BASE
 from backend.live import services as live_services
 from backend.matches import services as match_services
-from backend.matches.models import Match
+from backend.matches.models import Match, MatchPlayer
 from backend.steam.client import SteamClient
 from backend.steam.demo_server import CYCLE_SECONDS, EPOCH, LIVE_SECONDS, PREGAME_SECONDS, DemoSteam
 from backend.steam.errors import SteamBadKey, SteamNotFound
+from backend.steam.selectors import hero_name
 from tests.factories import UserFactory
 from tests.processes import Process, free_port, process_env, wait_until
+from workers.tasks import steam as steam_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +65,7 @@ def test_stats_move_during_a_game():
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_the_command_serves_the_stack(settings):
+def test_the_command_serves_the_stack(settings, queued_tasks):
     for account_id in MEMBERS:
         UserFactory(username=f"demo{account_id}", steam_id=STEAM_ID64_BASE + account_id)
     port = free_port()
@@ -87,6 +89,11 @@ def test_the_command_serves_the_stack(settings):
         assert len(report.matches_new) == match_services.SYNC_FIRST_MATCHES and Match.objects.count() == 20
         live = live_services.live_poll(client=client)
         assert live.tracked in (0, 1)  # a game is live 6 minutes out of 8
+        # The demo's stored games show heroes no hero list names yet: the refresh fills it from the demo too.
+        assert queued_tasks() == ["steam.refresh_heroes"]
+        assert steam_tasks.refresh_heroes()["created"]
+        shown = set(MatchPlayer.objects.values_list("hero_id", flat=True))
+        assert shown and all(not hero_name(hero_id).startswith("Hero ") for hero_id in shown)
         settings.STEAM_API_KEY = "bad"
         with pytest.raises(SteamBadKey):
             SteamClient().get_match_history(11)  # not cached

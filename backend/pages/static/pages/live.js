@@ -39,7 +39,7 @@
 
   function heroName(id) {
     if (!id) return "Picking…";
-    return heroNames[String(id)] || `Hero #${id}`;
+    return heroNames[String(id)] || `Hero ${id}`;
   }
 
   // A guild member's name, fetched once from the public user API when a game brings one the page did not know.
