@@ -6,6 +6,7 @@ from django.urls import path, re_path
 from asgi.consumers.drafts import DraftConsumer
 from asgi.consumers.live import LiveConsumer
 from asgi.consumers.me import MeConsumer
+from asgi.consumers.now import NowConsumer
 from asgi.consumers.ping import PingConsumer
 
 websocket_urlpatterns = [
@@ -13,6 +14,7 @@ websocket_urlpatterns = [
     path("ws/live/", LiveConsumer.as_asgi()),
     path("ws/live/<int:live_id>/", LiveConsumer.as_asgi()),
     path("ws/me/", MeConsumer.as_asgi()),
+    path("ws/now/", NowConsumer.as_asgi()),
     # Any id reaches the consumer, which accepts and closes with 4404 when it names no draft.
     re_path(r"^ws/drafts/(?P<draft_id>[^/]+)/$", DraftConsumer.as_asgi()),
 ]

@@ -161,6 +161,38 @@ def draft_fields(draft: Draft) -> dict[str, Any]:
     }
 
 
+def draft_now_data(draft: Draft, tournament_name: str) -> dict[str, Any]:
+    """A draft as the home page's "Live now" lists it (`/ws/now/`): who, what, and its `seq` to order messages by."""
+    return {
+        "id": draft.pk,
+        "tournament": draft.tournament_id,
+        "tournament_name": tournament_name,
+        "style": draft.style,
+        "state": draft.state,
+        "seq": draft.seq,
+    }
+
+
+def drafts_in_progress_data() -> list[dict[str, Any]]:
+    """Every active draft as `draft_now_data` shapes it, newest first, in one query."""
+    rows = (
+        Draft.objects.filter(state=DraftState.ACTIVE)
+        .order_by("-id")
+        .values("id", "tournament_id", "tournament__name", "style", "state", "seq")
+    )
+    return [
+        {
+            "id": row["id"],
+            "tournament": row["tournament_id"],
+            "tournament_name": row["tournament__name"],
+            "style": row["style"],
+            "state": row["state"],
+            "seq": row["seq"],
+        }
+        for row in rows
+    ]
+
+
 def draft_events_after(draft_id: int, after_seq: int) -> QuerySet[DraftEvent]:
     return DraftEvent.objects.filter(draft_id=draft_id, seq__gt=after_seq).order_by("seq")
 

@@ -15,13 +15,12 @@ from backend.pages.heroes import HERO_NAMES
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """What is live now, the tournaments to come and the latest results."""
+    """What is live now (kept current by /ws/now/), the tournaments to come and the latest results."""
     return render(
         request,
         "pages/home.html",
         {
-            "live_drafts": selectors.live_drafts(),
-            "live_games": live_matches_data(),
+            "live_now": selectors.live_now(),
             "current_tournaments": selectors.tournaments_current(),
             "recent_tournaments": selectors.tournaments_recent(),
         },
