@@ -193,6 +193,29 @@ def drafts_in_progress_data() -> list[dict[str, Any]]:
     ]
 
 
+def current_turns_of(user_id: int) -> list[tuple[int, int, dict[str, Any]]]:
+    """The active drafts whose current round is `user_id`'s to pick, as (draft id, tournament id, round), in one query.
+
+    Only drafts where the user captains a round still open are read, and of those only their open rounds.
+    """
+    theirs = DraftRound.objects.filter(captain_id=user_id, choice__isnull=True, draft__state=DraftState.ACTIVE)
+    rounds = (
+        DraftRound.objects.filter(draft_id__in=theirs.values("draft_id"), choice__isnull=True)
+        .select_related("draft")
+        .only(*ROUND_FIELDS, "draft_id", "draft__tournament_id")
+        .order_by("draft_id", "pick_number")
+    )
+    turns: list[tuple[int, int, dict[str, Any]]] = []
+    seen: set[int] = set()
+    for draft_round in rounds:
+        if draft_round.draft_id in seen:
+            continue
+        seen.add(draft_round.draft_id)  # the first open round is the current one
+        if draft_round.captain_id == user_id:
+            turns.append((draft_round.draft_id, draft_round.draft.tournament_id, round_data(draft_round)))
+    return turns
+
+
 def draft_events_after(draft_id: int, after_seq: int) -> QuerySet[DraftEvent]:
     return DraftEvent.objects.filter(draft_id=draft_id, seq__gt=after_seq).order_by("seq")
 
