@@ -6,6 +6,7 @@ from django.urls import path, re_path
 from asgi.consumers.drafts import DraftConsumer
 from asgi.consumers.live import LiveConsumer
 from asgi.consumers.me import MeConsumer
+from asgi.consumers.now import NowConsumer
 from asgi.consumers.ping import PingConsumer
 
 # Streams that need the viewer (the session and the user in the scope).
@@ -14,6 +15,7 @@ signed_in_urlpatterns = [
     path("ws/live/", LiveConsumer.as_asgi()),
     path("ws/live/<int:live_id>/", LiveConsumer.as_asgi()),
     path("ws/me/", MeConsumer.as_asgi()),
+    path("ws/now/", NowConsumer.as_asgi()),
 ]
 
 websocket_urlpatterns = [

@@ -25,9 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 BIN = Path(sys.executable).parent
 
-# One live game on the scoreboard (made-up stats, as the live poll stores them), for docs/live.png.
+# One live game on the scoreboard (made-up stats, as the live poll stores them), for docs/live.png; three demo
+# members play on the radiant side, so the home page and the scoreboard name them.
 LIVE_GAME = """
 from django.utils import timezone
+from backend.accounts.models import STEAM_ID64_BASE, User
 from backend.live.models import LiveMatch
 stats = [(1, 7, 2, 9, 14210, 19), (2, 3, 5, 11, 9870, 16), (5, 1, 6, 17, 6120, 14), (8, 9, 1, 4, 17650, 21),
          (14, 2, 4, 13, 7340, 15), (18, 5, 3, 8, 12480, 18), (22, 4, 6, 6, 11020, 17), (26, 0, 7, 12, 5230, 13),
@@ -37,6 +39,9 @@ players = [
      "deaths": d, "assists": a, "net_worth": n, "level": lv, "gpm": None, "xpm": None}
     for i, (h, k, d, a, n, lv) in enumerate(stats)
 ]
+members = User.objects.filter(steam_id__isnull=False, is_staff=False).order_by("id")[:3]
+for player, member in zip(players, members):
+    player["account_id"], player["user"] = member.steam_id - STEAM_ID64_BASE, member.pk
 now = timezone.now()
 LiveMatch.objects.create(live_id=29610055194542853, match_id=8591964706, server_steam_id=90277912349586453,
     source="top_live", game_time=1723, radiant_score=22, dire_score=17, radiant_lead=4130, players=players,

@@ -161,6 +161,61 @@ def draft_fields(draft: Draft) -> dict[str, Any]:
     }
 
 
+def draft_now_data(draft: Draft, tournament_name: str) -> dict[str, Any]:
+    """A draft as the home page's "Live now" lists it (`/ws/now/`): who, what, and its `seq` to order messages by."""
+    return {
+        "id": draft.pk,
+        "tournament": draft.tournament_id,
+        "tournament_name": tournament_name,
+        "style": draft.style,
+        "state": draft.state,
+        "seq": draft.seq,
+    }
+
+
+def drafts_in_progress_data() -> list[dict[str, Any]]:
+    """Every active draft as `draft_now_data` shapes it, newest first, in one query."""
+    rows = (
+        Draft.objects.filter(state=DraftState.ACTIVE)
+        .order_by("-id")
+        .values("id", "tournament_id", "tournament__name", "style", "state", "seq")
+    )
+    return [
+        {
+            "id": row["id"],
+            "tournament": row["tournament_id"],
+            "tournament_name": row["tournament__name"],
+            "style": row["style"],
+            "state": row["state"],
+            "seq": row["seq"],
+        }
+        for row in rows
+    ]
+
+
+def current_turns_of(user_id: int) -> list[tuple[int, int, dict[str, Any]]]:
+    """The active drafts whose current round is `user_id`'s to pick, as (draft id, tournament id, round), in one query.
+
+    Only drafts where the user captains a round still open are read, and of those only their open rounds.
+    """
+    theirs = DraftRound.objects.filter(captain_id=user_id, choice__isnull=True, draft__state=DraftState.ACTIVE)
+    rounds = (
+        DraftRound.objects.filter(draft_id__in=theirs.values("draft_id"), choice__isnull=True)
+        .select_related("draft")
+        .only(*ROUND_FIELDS, "draft_id", "draft__tournament_id")
+        .order_by("draft_id", "pick_number")
+    )
+    turns: list[tuple[int, int, dict[str, Any]]] = []
+    seen: set[int] = set()
+    for draft_round in rounds:
+        if draft_round.draft_id in seen:
+            continue
+        seen.add(draft_round.draft_id)  # the first open round is the current one
+        if draft_round.captain_id == user_id:
+            turns.append((draft_round.draft_id, draft_round.draft.tournament_id, round_data(draft_round)))
+    return turns
+
+
 def draft_events_after(draft_id: int, after_seq: int) -> QuerySet[DraftEvent]:
     return DraftEvent.objects.filter(draft_id=draft_id, seq__gt=after_seq).order_by("seq")
 

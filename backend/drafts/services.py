@@ -7,7 +7,8 @@ lock only the tournament, so no cycle can form. `draft_create` locks only the to
 yet, and the one-draft-per-tournament constraint settles two concurrent starts. On SQLite `select_for_update` is
 a no-op: the settings open every transaction IMMEDIATE, which serializes writers on the database lock instead.
 
-Events are appended with the draft's `seq + 1` and broadcast after commit (backend.drafts.broadcast).
+Events are appended with the draft's `seq + 1` and broadcast after commit (backend.drafts.broadcast). A start, a
+completion and a reopening also go to the public "live now" stream (backend.notifications.now), after commit too.
 """
 
 import logging
@@ -29,12 +30,14 @@ from backend.drafts.selectors import (
     available_players,
     current_round_of,
     draft_fields,
+    draft_now_data,
     draft_snapshot_of,
     event_message,
     player_data,
     round_data,
     team_data,
 )
+from backend.notifications import now
 from backend.notifications.services import on_draft_event
 from backend.organizations.permissions import can_manage_organization_content
 from backend.tournaments.models import Team, TeamMember, Tournament, TournamentState
@@ -236,6 +239,7 @@ def draft_create(*, actor: User, tournament: Tournament, style: str, roll: Roll 
         },
     )
     draft.save(update_fields=["seq"])
+    now.publish_on_commit(now.DRAFT_STARTED, draft_now_data(draft, tournament.name))
     logger.info("%s started the %s draft %s of tournament %s", actor, style, draft.pk, tournament.pk)
     return draft
 
@@ -323,6 +327,7 @@ def _complete(draft: Draft, actor: User, last: DraftRound, rounds: list[DraftRou
     _emit(draft, DraftEventType.PICK, actor, _change(last, team, None))
     _emit(draft, DraftEventType.COMPLETED, actor, _change(None, None, None) | {"draft": snapshot})
     _update(draft, seq=draft.seq, state=draft.state)
+    now.publish_on_commit(now.DRAFT_COMPLETED, draft_now_data(draft, draft.tournament.name))
     logger.info("%s picked %s in the last round of draft %s: complete", actor, last.choice_id, draft.pk)
     return PickResult(draft, snapshot)
 
@@ -352,7 +357,8 @@ def draft_undo(*, actor: User, draft_id: int) -> Draft:
             team=None, captain=None, was_tie=False, tie_roll_data=None
         )
         invalidate_after_commit(draft)  # update() sends no signals: the rounds' draft (and its tournament)
-    if draft.state == DraftState.COMPLETED:
+    reopened = draft.state == DraftState.COMPLETED
+    if reopened:
         draft.state = DraftState.ACTIVE
         tournament_reopen_draft(tournament=draft.tournament)
     _emit(
@@ -362,6 +368,8 @@ def draft_undo(*, actor: User, draft_id: int) -> Draft:
         _change(last, team_data(last.team), last) | {"player": player_data(player_id)},
     )
     draft.save(update_fields=["seq", "state"])
+    if reopened:
+        now.publish_on_commit(now.DRAFT_REOPENED, draft_now_data(draft, draft.tournament.name))
     logger.info("%s undid pick %s (player %s) of draft %s", actor, last.pick_number, player_id, draft.pk)
     return draft
 

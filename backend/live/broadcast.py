@@ -2,7 +2,8 @@
 
 Groups: `live` (every tracked game) and `live.<live_id>` (one game). Messages are
 `{"type": "live.match", "data": <live match>}` and `{"type": "live.ended", "data": {"live_id", "match_id"}}`;
-the consumers add the per-connection `seq`.
+the consumers add the per-connection `seq`. A game's start and end also go to the home page's stream
+(backend.notifications.now), without its stats.
 """
 
 import logging
@@ -13,7 +14,9 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from backend.live.models import LiveMatch
+from backend.live.selectors import live_games_now_data
 from backend.live.serializers import live_match_data
+from backend.notifications import now
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +47,12 @@ def live_match_changed(row: LiveMatch) -> None:
     transaction.on_commit(lambda: _send(row.live_id, message))
 
 
+def live_match_started(row: LiveMatch) -> None:
+    """A game newly tracked (or tracked again). Precondition: inside the transaction that wrote `row`."""
+    now.publish_on_commit(now.GAME_STARTED, live_games_now_data([row])[0])
+
+
 def live_match_ended(*, live_id: int, match_id: int | None) -> None:
     message = {"type": "live.ended", "data": {"live_id": str(live_id), "match_id": match_id}}
     transaction.on_commit(lambda: _send(live_id, message))
+    now.publish_on_commit(now.GAME_ENDED, {"live_id": str(live_id), "match_id": match_id})

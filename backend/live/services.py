@@ -333,6 +333,7 @@ def _store(
         if live_id in refreshed:
             values["stats_refreshed_at"] = now
         row = tracked.get(live_id) or LiveMatch.objects.filter(live_id=live_id).first()
+        appeared = row is None or row.ended_at is not None
         if row is not None and row.fingerprint == fingerprint and row.ended_at is None:
             unchanged = ("polled_at", "realtime_failures", "refresh_seconds", "stats_refreshed_at")
             LiveMatch.objects.filter(pk=row.pk).update(**{k: v for k, v in values.items() if k in unchanged})
@@ -358,6 +359,8 @@ def _store(
             created = False
         report.changed.append(live_id)
         broadcast.live_match_changed(row)
+        if appeared:
+            broadcast.live_match_started(row)
         if created or row.match_id:
             _mark_tournament_game_live(snapshot)
     for live_id in ended:

@@ -103,9 +103,13 @@ def notify_your_turn(*, draft_id: int, tournament_id: int, round: dict[str, Any]
     transaction.on_commit(lambda: _your_turn(draft_id, tournament_id, round, captain_id))
 
 
+def your_turn_data(*, draft_id: int, tournament_id: int, round: dict[str, Any]) -> dict[str, Any]:
+    """The `data` of `notify.your_turn`, sent when the turn comes and again to each connection opened during it."""
+    return {"draft": draft_id, "tournament": tournament_id, "round": round, "url": draft_path(draft_id)}
+
+
 def _your_turn(draft_id: int, tournament_id: int, draft_round: dict[str, Any], captain_id: int) -> None:
-    data = {"draft": draft_id, "tournament": tournament_id, "round": draft_round, "url": draft_path(draft_id)}
-    _send([captain_id], YOUR_TURN, data)
+    _send([captain_id], YOUR_TURN, your_turn_data(draft_id=draft_id, tournament_id=tournament_id, round=draft_round))
     if not settings.DISCORD_WEBHOOK_URL:
         return
     try:

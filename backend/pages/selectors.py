@@ -12,40 +12,25 @@ from django.apps import apps
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from backend.accounts.models import User
+from backend.live.selectors import live_games_now
 from backend.tournaments.models import Game, GameStatus, Team, Tournament, TournamentState
 from backend.tournaments.selectors import team_total_mmr
 
 DRAFTS_APP = "backend.drafts"
-ACTIVE_DRAFT_STATE = "active"
 
 
-@dataclass(frozen=True)
-class LiveDraft:
-    id: int
-    tournament_id: int
-    tournament_name: str
-    style: str
-
-
-def live_drafts() -> list[LiveDraft]:
+def live_drafts() -> list[dict[str, Any]]:
     """Drafts in progress now, newest first (none when the drafts app is not installed)."""
     if not apps.is_installed(DRAFTS_APP):
         return []
-    draft_model: Any = apps.get_app_config("drafts").get_model("Draft")
-    rows = (
-        draft_model.objects.filter(state=ACTIVE_DRAFT_STATE)
-        .order_by("-id")
-        .values("id", "tournament_id", "tournament__name", "style")
-    )
-    return [
-        LiveDraft(
-            id=row["id"],
-            tournament_id=row["tournament_id"],
-            tournament_name=row["tournament__name"],
-            style=row["style"],
-        )
-        for row in rows
-    ]
+    from backend.drafts.selectors import drafts_in_progress_data
+
+    return drafts_in_progress_data()
+
+
+def live_now() -> dict[str, list[dict[str, Any]]]:
+    """What the home page lists under "Live now", as `/ws/now/` sends it: drafts in progress and live games."""
+    return {"drafts": live_drafts(), "games": live_games_now()}
 
 
 def draft_id_of(tournament_id: int) -> int | None:

@@ -16,13 +16,12 @@ from backend.steam.services import heroes_refresh_request
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """What is live now, the tournaments to come and the latest results."""
+    """What is live now (kept current by /ws/now/), the tournaments to come and the latest results."""
     return render(
         request,
         "pages/home.html",
         {
-            "live_drafts": selectors.live_drafts(),
-            "live_games": live_matches_data(),
+            "live_now": selectors.live_now(),
             "current_tournaments": selectors.tournaments_current(),
             "recent_tournaments": selectors.tournaments_recent(),
         },

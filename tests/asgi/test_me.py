@@ -9,7 +9,11 @@ from django.db import transaction
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from backend.accounts.models import User
+from backend.drafts.selectors import round_data
+from backend.drafts.services import draft_create
 from backend.notifications.services import notify_user, notify_users
+from tests.factories import TeamFactory, TournamentFactory, UserFactory
 from tests.processes import AsgiServer, process_env, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -80,3 +84,28 @@ def test_nothing_is_sent_for_a_rolled_back_transaction(server):
         assert json.loads(socket.recv(timeout=10))["data"] == {"draft": "committed"}
         with pytest.raises(TimeoutError):
             socket.recv(timeout=0.5)
+
+
+def test_a_connection_opened_during_the_users_turn_starts_with_it(server):
+    captain_id, cookie = sign_in(server, "me-captain")
+    waiting_id, waiting_cookie = sign_in(server, "me-waiting")
+    tournament = TournamentFactory()
+    TeamFactory(tournament=tournament, draft_order=1, captain=User.objects.get(pk=captain_id))
+    TeamFactory(tournament=tournament, draft_order=2, captain=User.objects.get(pk=waiting_id))
+    tournament.players.add(*UserFactory.create_batch(2))
+    draft = draft_create(actor=UserFactory(is_staff=True), tournament=tournament, style="snake")
+    first_round = draft.rounds.get(pick_number=1)
+
+    with open_me(server, cookie) as on_turn, open_me(server, waiting_cookie) as waiting:
+        assert json.loads(on_turn.recv(timeout=10)) == {
+            "type": "notify.your_turn",
+            "seq": 1,
+            "data": {
+                "draft": draft.pk,
+                "tournament": tournament.pk,
+                "round": round_data(first_round),
+                "url": f"/drafts/{draft.pk}/",
+            },
+        }
+        with pytest.raises(TimeoutError):
+            waiting.recv(timeout=0.5)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.fakes.steam import fake_steam, steam_httpserver  # noqa: F401  (fixtures)
 from tests.processes import AsgiServer, process_env, running
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

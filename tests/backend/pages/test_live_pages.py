@@ -73,13 +73,17 @@ def test_live_page_embeds_the_names_of_the_members_playing() -> None:
 
 
 @pytest.mark.django_db
-def test_home_shows_tracked_live_games_under_live_now() -> None:
-    live_match(11, radiant_score=4, dire_score=2)
+def test_home_shows_tracked_live_games_under_live_now_by_the_members_playing() -> None:
+    game = live_match(11, radiant_score=4, dire_score=2)
+    game.players[0]["user"] = UserFactory(nickname="<b>Mid</b>").pk
+    game.save()
     live_match(12, ended_at=timezone.now())
+    live_match(13, league_id=17420)
 
     html = Client().get("/").content.decode()
 
-    assert 'href="/live/11/"' in html and "Radiant 4 \u2013 2 Dire" in html
+    assert '<a href="/live/11/">&lt;b&gt;Mid&lt;/b&gt;</a>' in html
+    assert '<a href="/live/13/">League 17420 game</a>' in html
     assert 'href="/live/12/"' not in html
     assert 'data-testid="nothing-live"' not in html
 
