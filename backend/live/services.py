@@ -28,7 +28,7 @@ from backend.live import broadcast
 from backend.live.models import LiveMatch, LiveSource
 from backend.matches.services import members_to_sync, tournament_game_find
 from backend.steam.client import LIVE, SteamClient, get_client
-from backend.steam.errors import SteamBadKey, SteamError, SteamNotConfigured, SteamNotFound
+from backend.steam.errors import SteamBadKey, SteamError, SteamNotConfigured, SteamNotFound, SteamRejected
 from backend.steam.results import LiveLeagueGame, LivePlayer, RealtimeStats, TopLiveGame
 from backend.steam.services import heroes_refresh_request
 from backend.tournaments.models import GameStatus
@@ -260,7 +260,10 @@ def live_poll(
             ended.add(live_id)  # `{}`: the server no longer hosts the game
             continue
         except SteamError as exc:
-            failures[live_id] = (tracked[live_id].realtime_failures if live_id in tracked else 0) + 1
+            previous = tracked[live_id].realtime_failures if live_id in tracked else 0
+            # Only Steam's own refusals say the game may be gone; our budget, a 429, a 5xx or a timeout say nothing
+            # about the game, and the run of refusals goes on where it was.
+            failures[live_id] = previous + 1 if isinstance(exc, SteamRejected) else previous
             if failures[live_id] >= REALTIME_FAILURES_TO_END and base is None:
                 ended.add(live_id)
             else:

@@ -151,6 +151,21 @@ def test_realtime_400s_in_a_row_end_a_game_out_of_the_top_list(fake_steam, membe
     assert [e["live_id"] for e in sent.poll(fresh=True).ended] == [LOBBY]
 
 
+def test_failures_that_say_nothing_of_the_game_never_end_it(fake_steam, member, sent):
+    timeline = RealtimeTimeline(fake_steam)
+    timeline.add(SERVER, 8591964706, [MEMBER])
+    sent.poll()
+    fake_steam.serve("GetTopLiveGame", {**TOP, "game_list": [SECOND]})
+    for fault in (500, 429, "timeout", 503, 500):  # more than REALTIME_FAILURES_TO_END in a row
+        fake_steam.fail("GetRealtimeStats", fault, fault)  # the live policy's two attempts both fail
+        assert sent.poll(fresh=True).ended == []
+    # Steam's refusals still end it, counted from where they were
+    fake_steam.fail("GetRealtimeStats", *[400] * services.REALTIME_FAILURES_TO_END)
+    for _ in range(services.REALTIME_FAILURES_TO_END - 1):
+        assert sent.poll(fresh=True).ended == []
+    assert [e["live_id"] for e in sent.poll(fresh=True).ended] == [LOBBY]
+
+
 def test_league_lobby_with_scoreboard_then_leaving_the_feed(fake_steam, sent, monkeypatch):
     monkeypatch.setattr(services, "tracked_league_ids", lambda: [2091])
     report = sent.poll()
