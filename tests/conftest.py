@@ -1,3 +1,4 @@
+import contextlib
 import json
 from collections.abc import Callable, Iterator
 
@@ -76,6 +77,14 @@ def admin(db: None) -> User:
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def no_tasks_left_queued() -> Iterator[None]:
+    """Tasks a test queues and no worker ran (a hero refresh, a webhook post) must not run in a later test's worker."""
+    yield
+    with contextlib.suppress(redis.RedisError):
+        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2).delete("celery")
 
 
 @pytest.fixture

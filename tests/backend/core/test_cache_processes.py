@@ -32,7 +32,12 @@ def test_write_made_by_a_celery_task_is_visible_on_the_next_read(organization):
         from workers.celery import app
 
         app.send_task("tests.cache.team_rename_and_member_mmr", args=[team.pk, "After", member.pk, 3000])
-        wait_until(lambda: "succeeded" in worker.log, timeout=30, what="the task to finish")
+        finished = "tests.cache.team_rename_and_member_mmr["  # its own line, not another task's "succeeded"
+        wait_until(
+            lambda: any(finished in line and "succeeded" in line for line in worker.log.splitlines()),
+            30,
+            what="the task",
+        )
     finally:
         worker.stop()
     detail = get_json(client, urls[0])
