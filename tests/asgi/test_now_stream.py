@@ -1,12 +1,10 @@
 """`/ws/now/` through a real ASGI server and the real Redis channel layer: drafts started, completed and reopened
 over REST, and live games found and lost by the real live poll (Steam faked at its HTTP edge)."""
 
-import copy
 import json
 from collections.abc import Iterator
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from websockets.sync.client import ClientConnection, connect
 
@@ -14,15 +12,10 @@ from backend.accounts.models import STEAM_ID64_BASE
 from backend.drafts.services import draft_create
 from tests.asgi.draft_clients import rest, token_for
 from tests.factories import TeamFactory, TournamentFactory, UserFactory
-from tests.fakes.steam import fixture
+from tests.live_game import LOBBY, MEMBER, serve_member_game
 from tests.processes import AsgiServer, process_env, running
-from workers.tasks import steam as steam_tasks
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-MEMBER = 1200486799  # plays the first game of GetTopLiveGame.json
-TOP = fixture("GetTopLiveGame.json")
-LOBBY, SERVER = int(TOP["game_list"][0]["lobby_id"]), int(TOP["game_list"][0]["server_steam_id"])
 
 
 @pytest.fixture(scope="module")
@@ -109,15 +102,7 @@ def test_a_draft_shows_from_its_start_to_its_completion_and_again_when_reopened(
 
 def test_a_live_game_shows_when_the_poll_finds_it_and_goes_when_it_ends(server, fake_steam, monkeypatch):
     member = UserFactory(nickname="<b>Mid</b>", steam_id=STEAM_ID64_BASE + MEMBER)
-    monkeypatch.setattr(steam_tasks.sync_member, "apply_async", lambda **kwargs: None)
-    stats = fixture("GetRealtimeStats.json")
-    stats["match"]["server_steam_id"] = str(SERVER)
-    stats["teams"][0]["players"][0]["accountid"] = MEMBER
-    fake_steam.serve("GetRealtimeStats", lambda params: copy.deepcopy(stats))
-
-    def poll() -> None:
-        cache.clear()  # each call is a new poll period (the short live cache would answer within one)
-        steam_tasks.poll_live_matches()
+    stats, poll = serve_member_game(fake_steam, monkeypatch)
 
     with open_now(server) as page:
         assert receive(page)["data"] == {"drafts": [], "games": []}

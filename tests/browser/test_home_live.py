@@ -1,11 +1,9 @@
 """The home page's "Live now" in a real browser, kept current by /ws/now/ without a reload: a draft started and
 completed over REST by staff, a live game found and lost by the real live poll, and a reconnect's snapshot."""
 
-import copy
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from backend.accounts.models import STEAM_ID64_BASE
@@ -14,15 +12,10 @@ from backend.live.models import LiveMatch
 from tests.asgi.draft_clients import rest, token_for
 from tests.browser.conftest import open_tab_on
 from tests.factories import TeamFactory, TournamentFactory, UserFactory
-from tests.fakes.steam import fixture
+from tests.live_game import LOBBY, MEMBER, serve_member_game
 from tests.processes import AsgiServer, free_port, process_env
-from workers.tasks import steam as steam_tasks
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-MEMBER = 1200486799  # plays the first game of GetTopLiveGame.json
-TOP = fixture("GetTopLiveGame.json")
-LOBBY, SERVER = int(TOP["game_list"][0]["lobby_id"]), int(TOP["game_list"][0]["server_steam_id"])
 
 
 def in_thread(function, *args, **kwargs):
@@ -81,15 +74,7 @@ def test_a_draft_started_by_staff_shows_under_live_now_and_goes_when_it_complete
 
 def test_a_live_game_shows_while_the_poll_tracks_it(open_tab, server, fake_steam, monkeypatch):
     UserFactory(nickname="Midlaner", steam_id=STEAM_ID64_BASE + MEMBER)
-    monkeypatch.setattr(steam_tasks.sync_member, "apply_async", lambda **kwargs: None)
-    stats = fixture("GetRealtimeStats.json")
-    stats["match"]["server_steam_id"] = str(SERVER)
-    stats["teams"][0]["players"][0]["accountid"] = MEMBER
-    fake_steam.serve("GetRealtimeStats", lambda params: copy.deepcopy(stats))
-
-    def poll() -> None:
-        cache.clear()  # each call is a new poll period (the short live cache would answer within one)
-        steam_tasks.poll_live_matches()
+    stats, poll = serve_member_game(fake_steam, monkeypatch)
 
     tab = open_tab()
     home(tab)
