@@ -105,9 +105,9 @@ def _draft_id(raw: str) -> int | None:
 class DraftHub:
     """This process's watchers of each draft, and the one channel-layer channel that receives for all of them.
 
-    The hub joins a draft's group when the draft's first watcher arrives and leaves it when the last one goes; a
-    lock per draft keeps joins and leaves in order, so a watcher arriving as the last one leaves is never left
-    without the group. One task receives, and writes each event to every watcher of its draft, in turn, at once:
+    The hub joins a draft's group when the draft's first watcher arrives and leaves it when the last one goes; one
+    lock keeps joins and leaves in order, so a watcher arriving as the last one leaves is never left without the
+    group. One task receives, and writes each event to every watcher of its draft, in turn, at once:
     a send that has to wait (a client that reads slowly, a snapshot to read) goes on as a task of its own
     (`run_eagerly`), so it holds up nobody else, and a task is made only then.
     """
@@ -115,7 +115,7 @@ class DraftHub:
     def __init__(self) -> None:
         self.watchers: dict[int, set[DraftConsumer]] = {}
         self.joined: set[int] = set()
-        self.locks: dict[int, asyncio.Lock] = {}
+        self.membership = asyncio.Lock()
         self.starting = asyncio.Lock()
         self.channel: str | None = None
         self.receiver: asyncio.Task[None] | None = None
@@ -130,9 +130,9 @@ class DraftHub:
                 self.channel = await layer.new_channel("drafts.")
             if self.receiver is None or self.receiver.done():
                 self.receiver = asyncio.get_running_loop().create_task(self._receive(layer, self.channel))
-        async with self.locks.setdefault(draft_id, asyncio.Lock()):
+        async with self.membership:
             if draft_id not in self.joined:
-                if not await _join(layer, draft_group_name(draft_id), self.channel):
+                if not await join_group(layer, draft_group_name(draft_id), self.channel):
                     return False
                 self.joined.add(draft_id)
             self.watchers.setdefault(draft_id, set()).add(watcher)
@@ -144,7 +144,7 @@ class DraftHub:
         if watchers:
             return
         layer = get_channel_layer()
-        async with self.locks.setdefault(draft_id, asyncio.Lock()):
+        async with self.membership:
             if self.watchers.get(draft_id) or draft_id not in self.joined or layer is None or self.channel is None:
                 return
             self.watchers.pop(draft_id, None)
@@ -197,10 +197,7 @@ def run_eagerly(coroutine: Coroutine[Any, Any, None]) -> None:
 
 
 async def _resume(coroutine: Coroutine[Any, Any, None], waiting_on: Any) -> None:
-    try:
-        await _Resumed(coroutine, waiting_on)
-    finally:
-        coroutine.close()  # a task cancelled before it first ran: the coroutine still runs its cleanup
+    await _Resumed(coroutine, waiting_on)
 
 
 class _Resumed:
@@ -242,7 +239,7 @@ def draft_hub() -> DraftHub:
     return hub
 
 
-async def _join(layer: BaseChannelLayer, group: str, channel: str) -> bool:
+async def join_group(layer: BaseChannelLayer, group: str, channel: str) -> bool:
     """Join a group; after a Redis restart the layer's first command can fail on a stale connection."""
     for delay in (*JOIN_RETRY_DELAYS, None):
         try:
@@ -258,20 +255,31 @@ async def _join(layer: BaseChannelLayer, group: str, channel: str) -> bool:
 
 
 class DraftConsumer(AsyncWebsocketConsumer):
-    # Events reach watchers through the process's DraftHub, not through a channel per watcher: an alias that
-    # names no layer gives the consumer none (and spares a Redis subscription per connection).
+    # Events reach watchers through the process's DraftHub, not through a channel per watcher. Channels gives a
+    # consumer no channel when its alias names no configured layer (get_channel_layer answers None), which spares
+    # a Redis subscription per connection.
     channel_layer_alias = "draft watchers use the DraftHub"
 
     draft_id: int
     seq: int
     listening_since: float
     watching = False
-    # Events that arrived while the first snapshot was on its way; None once it has been sent.
-    early: list[tuple[int, str]] | None
+    snapshot_sent = False
+    # Events waiting for this watcher, in order, while a send to it is under way (or, on connect, until its first
+    # snapshot is sent); None when nothing is being sent. One sender at a time keeps a slow client's events in order.
+    outbox: list[tuple[int, str]] | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # However the connection ends (a disconnect, or a handler that raised: Channels then calls no disconnect),
+        # the watcher leaves the hub.
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.leave()
 
     async def connect(self) -> None:
         self.seq = -1
-        self.early = []
+        self.outbox = []
         await self.accept()
         draft_id = _draft_id(str(self.scope["url_route"]["kwargs"]["draft_id"]))
         if draft_id is None:
@@ -286,14 +294,19 @@ class DraftConsumer(AsyncWebsocketConsumer):
         if not await self.send_snapshot():
             await self.close(code=CLOSE_UNKNOWN)
             return
-        early, self.early = self.early, None
-        for seq, text in early:
-            await self.forward(seq, text)
+        self.snapshot_sent = True
+        await self.drain()  # the events that arrived meanwhile
 
     async def disconnect(self, code: int) -> None:
+        await self.leave()
+
+    async def leave(self) -> None:
         if self.watching:
             self.watching = False
-            await draft_hub().remove(self.draft_id, self)
+            try:
+                await draft_hub().remove(self.draft_id, self)
+            except Exception as error:  # the socket is gone either way
+                logger.info("draft %s: a watcher's leaving failed (%s: %s)", self.draft_id, type(error).__name__, error)
 
     async def send_snapshot(self) -> bool:
         snapshot = await snapshot_reads.get(self.draft_id, self.listening_since)
@@ -307,7 +320,7 @@ class DraftConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Only `{"type": "sync"}` means anything: a fresh snapshot. Everything else is ignored."""
-        if not text_data or not self.watching or self.early is not None:
+        if not text_data or not self.watching or not self.snapshot_sent:
             return
         try:
             message = json.loads(text_data)
@@ -319,9 +332,6 @@ class DraftConsumer(AsyncWebsocketConsumer):
             await self.send_snapshot()
 
     async def forward(self, seq: int, text: str) -> None:
-        if self.early is not None:
-            self.early.append((seq, text))
-            return
         if seq <= self.seq:
             return  # already in the snapshot this watcher has
         if seq != self.seq + 1:
@@ -332,8 +342,18 @@ class DraftConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=text)
 
     async def deliver(self, seq: int, text: str) -> None:
-        """`forward`, as the hub's task for this watcher and event."""
+        """One event from the hub: sent now, or queued behind the send already under way to this watcher."""
+        if self.outbox is not None:
+            self.outbox.append((seq, text))
+            return
+        self.outbox = [(seq, text)]
+        await self.drain()
+
+    async def drain(self) -> None:
         try:
-            await self.forward(seq, text)
-        except Exception as error:  # the socket closed meanwhile: its disconnect removes it from the hub
+            while self.outbox:
+                await self.forward(*self.outbox.pop(0))
+        except Exception as error:  # the socket closed meanwhile: the watcher leaves the hub as its connection ends
             logger.debug("draft %s: a delivery failed (%s: %s)", self.draft_id, type(error).__name__, error)
+        finally:
+            self.outbox = None

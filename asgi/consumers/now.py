@@ -9,22 +9,20 @@ arrives after a snapshot that already shows it; applying it again changes nothin
 draft's own `seq`, so a client can tell a late message about a draft from a newer one.
 """
 
-import asyncio
 import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from asgi.consumers.drafts import CLOSE_UNAVAILABLE, join_group
 from backend.notifications.now import NOW_GROUP, SNAPSHOT
 from backend.pages.selectors import live_now
 
 logger = logging.getLogger(__name__)
 
-CLOSE_UNAVAILABLE = 1011
-JOIN_RETRY_DELAYS = (0.05, 0.2, 0.5)  # seconds before the 2nd, 3rd and 4th attempt
-
-_read_snapshot = database_sync_to_async(live_now)
+# Off the one thread Channels gives database calls by default: every home page load reads one.
+_read_snapshot = database_sync_to_async(live_now, thread_sensitive=False)
 
 
 class NowConsumer(AsyncJsonWebsocketConsumer):
@@ -40,18 +38,7 @@ class NowConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": SNAPSHOT, "seq": self.seq, "data": await _read_snapshot()})
 
     async def join(self) -> bool:
-        """After a Redis restart the layer's first command can fail on a stale connection: retry a little."""
-        for delay in (*JOIN_RETRY_DELAYS, None):
-            try:
-                await self.channel_layer.group_add(NOW_GROUP, self.channel_name)
-            except Exception as error:
-                if delay is None:
-                    logger.warning("/ws/now/: a page could not join (%s: %s)", type(error).__name__, error)
-                    return False
-                await asyncio.sleep(delay)
-            else:
-                return True
-        return False
+        return await join_group(self.channel_layer, NOW_GROUP, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         if not self.joined:

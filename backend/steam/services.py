@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -74,4 +75,8 @@ def heroes_refresh_request(*, hero_ids: Iterable[int | None]) -> bool:
     if not first:
         return False
     logger.info("heroes %s are not stored; refreshing the hero list", sorted(wanted - hero_names().keys()))
-    return enqueue(HERO_REFRESH_TASK)
+    if enqueue(HERO_REFRESH_TASK):
+        return True
+    with contextlib.suppress(redis.RedisError):  # not queued: the next sighting asks again
+        get_redis().delete(HERO_REFRESH_REQUESTED)
+    return False

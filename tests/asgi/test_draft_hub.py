@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import json
 from dataclasses import dataclass, field
 
 from channels.layers import get_channel_layer
@@ -138,3 +139,27 @@ def test_a_cancelled_waiting_send_is_cancelled_inside_the_watcher() -> None:
 
     run_async(scenario())
     assert cancelled == [1]
+
+
+def test_a_watchers_events_leave_in_order_even_when_its_socket_frees_up_between_two_events() -> None:
+    """A socket that could not take more (a slow reader) frees up: the events held back go out before a new one."""
+
+    async def scenario() -> list[int]:
+        writable = asyncio.Event()
+        written: list[int] = []
+
+        async def send(text_data: str) -> None:  # as uvicorn's: wait until the transport takes more, then write
+            await writable.wait()
+            written.append(json.loads(text_data)["seq"])
+
+        watcher = drafts.DraftConsumer()
+        watcher.draft_id, watcher.seq = 905, 0
+        watcher.send = send  # type: ignore[method-assign]
+        for seq in (1, 2, 3):
+            drafts.run_eagerly(watcher.deliver(seq, json.dumps({"seq": seq})))
+        writable.set()  # the held-back sends are only scheduled to resume...
+        drafts.run_eagerly(watcher.deliver(4, json.dumps({"seq": 4})))  # ...when the next event arrives
+        await until(lambda: len(written) == 4)
+        return written
+
+    assert run_async(scenario()) == [1, 2, 3, 4]

@@ -77,3 +77,11 @@ def test_without_a_key_an_unknown_hero_queues_nothing(fake_steam, settings, queu
     assert services.heroes_refresh_request(hero_ids=[150]) is False
     assert queued_tasks() == []
     assert selectors.hero_name(150) == "Hero 150"
+
+
+def test_a_refresh_the_broker_could_not_take_is_asked_again_at_the_next_sighting(fake_steam, queued_tasks, monkeypatch):
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "enqueue", lambda task_name: False)  # the broker's Redis is down
+        assert services.heroes_refresh_request(hero_ids=[150]) is False
+    assert services.heroes_refresh_request(hero_ids=[150]) is True  # not an hour later: at once
+    assert queued_tasks() == ["steam.refresh_heroes"]
