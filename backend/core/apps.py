@@ -9,3 +9,4 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Each app's signals.py declares its rows of the cache dependency table (backend.core.cache).
         autodiscover_modules("signals")
+        from backend.core import checks  # noqa: F401  (registers the system checks)
