@@ -3,7 +3,6 @@
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
 from websockets.asyncio.client import connect
@@ -18,13 +17,6 @@ from tests.processes import AsgiServer, RedisServer, process_env, running
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 WATCHERS = 50
-
-
-@pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker) -> Iterator[AsgiServer]:
-    server = AsgiServer(process_env())
-    with django_db_blocker.unblock(), running(server):
-        yield server
 
 
 class Draft4:

@@ -1,7 +1,6 @@
 """`/ws/me/` through a real ASGI server: anonymous refused, notifications in `seq` order, only after commit."""
 
 import json
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -14,16 +13,9 @@ from backend.drafts.selectors import round_data
 from backend.drafts.services import draft_create
 from backend.notifications.services import notify_user, notify_users
 from tests.factories import TeamFactory, TournamentFactory, UserFactory
-from tests.processes import AsgiServer, process_env, running
+from tests.processes import AsgiServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker) -> Iterator[AsgiServer]:
-    server = AsgiServer(process_env())
-    with django_db_blocker.unblock(), running(server):
-        yield server
 
 
 def sign_in(server: AsgiServer, username: str) -> tuple[int, str]:

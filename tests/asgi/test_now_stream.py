@@ -2,7 +2,6 @@
 over REST, and live games found and lost by the real live poll (Steam faked at its HTTP edge)."""
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from django.db import transaction
@@ -13,16 +12,9 @@ from backend.drafts.services import draft_create
 from tests.asgi.draft_clients import rest, token_for
 from tests.factories import TeamFactory, TournamentFactory, UserFactory
 from tests.live_game import LOBBY, MEMBER, serve_member_game
-from tests.processes import AsgiServer, process_env, running
+from tests.processes import AsgiServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker) -> Iterator[AsgiServer]:
-    server = AsgiServer(process_env())
-    with django_db_blocker.unblock(), running(server):
-        yield server
 
 
 def open_now(server: AsgiServer) -> ClientConnection:
