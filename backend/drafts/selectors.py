@@ -175,22 +175,13 @@ def draft_now_data(draft: Draft, tournament_name: str) -> dict[str, Any]:
 
 def drafts_in_progress_data() -> list[dict[str, Any]]:
     """Every active draft as `draft_now_data` shapes it, newest first, in one query."""
-    rows = (
+    drafts = (
         Draft.objects.filter(state=DraftState.ACTIVE)
+        .select_related("tournament")
+        .only("id", "tournament_id", "tournament__name", "style", "state", "seq")
         .order_by("-id")
-        .values("id", "tournament_id", "tournament__name", "style", "state", "seq")
     )
-    return [
-        {
-            "id": row["id"],
-            "tournament": row["tournament_id"],
-            "tournament_name": row["tournament__name"],
-            "style": row["style"],
-            "state": row["state"],
-            "seq": row["seq"],
-        }
-        for row in rows
-    ]
+    return [draft_now_data(draft, draft.tournament.name) for draft in drafts]
 
 
 def current_turns_of(user_id: int) -> list[tuple[int, int, dict[str, Any]]]:
