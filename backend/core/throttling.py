@@ -33,21 +33,21 @@ def _not_counted(error: redis.RedisError) -> bool:
     return True
 
 
-class AnonRateThrottle(throttling.AnonRateThrottle):
+class PassWhenRedisDown:
+    """A DRF throttle that lets requests through, uncounted, while its Redis cache is unreachable."""
+
     def allow_request(self, request: Request, view: "APIView") -> bool:
         try:
-            allowed = super().allow_request(request, view)
+            allowed: bool = super().allow_request(request, view)  # type: ignore[misc]
         except redis.RedisError as error:
             return _not_counted(error)
         _counted()
         return allowed
 
 
-class UserRateThrottle(throttling.UserRateThrottle):
-    def allow_request(self, request: Request, view: "APIView") -> bool:
-        try:
-            allowed = super().allow_request(request, view)
-        except redis.RedisError as error:
-            return _not_counted(error)
-        _counted()
-        return allowed
+class AnonRateThrottle(PassWhenRedisDown, throttling.AnonRateThrottle):
+    pass
+
+
+class UserRateThrottle(PassWhenRedisDown, throttling.UserRateThrottle):
+    pass
