@@ -9,7 +9,6 @@
 
   const NOT_SIGNED_IN = 4401;
   const MAX_SHOWN = 5;
-  let delay = 1000;
 
   function draftLink(data) {
     const id = Number(data && data.draft);
@@ -56,30 +55,11 @@
     }
   }
 
-  function connect() {
-    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${window.location.host}/ws/me/`);
-    socket.addEventListener("open", () => {
-      delay = 1000;
-      document.body.dataset.notifications = "connected";
-    });
-    socket.addEventListener("message", (event) => {
-      let message;
-      try {
-        message = JSON.parse(event.data);
-      } catch (error) {
-        return;
-      }
-      handle(message);
-    });
-    socket.addEventListener("close", (event) => {
-      document.body.dataset.notifications = "disconnected";
-      if (event.code === NOT_SIGNED_IN) return;
-      const wait = delay + Math.random() * delay * 0.3;
-      delay = Math.min(delay * 2, 30000);
-      window.setTimeout(connect, wait);
-    });
-  }
-
-  connect();
+  window.DTX.openStream("/ws/me/", {
+    onMessage: handle,
+    onState: (state) => {
+      document.body.dataset.notifications = state === "live" ? "connected" : "disconnected";
+    },
+    finalCodes: [NOT_SIGNED_IN],
+  });
 })();

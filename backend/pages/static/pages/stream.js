@@ -6,7 +6,8 @@
 window.DTX = window.DTX || {};
 
 window.DTX.openStream = (path, handlers) => {
-  const { onMessage, onState } = handlers;
+  // finalCodes: close codes after which reconnecting cannot help (the state is then "gone").
+  const { onMessage, onState, finalCodes = [4404] } = handlers;
   let socket = null;
   let delay = 500;
 
@@ -27,7 +28,7 @@ window.DTX.openStream = (path, handlers) => {
       if (message && typeof message.type === "string") onMessage(message);
     });
     socket.addEventListener("close", (event) => {
-      if (event.code === 4404) {
+      if (finalCodes.includes(event.code)) {
         onState("gone");
         return;
       }
