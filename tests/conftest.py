@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import redis
+from cacheops import invalidate_all
 from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
@@ -35,7 +36,7 @@ def _clean_test_redis() -> None:
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
     yield
-    redis.Redis.from_url(settings.CACHE_REDIS_URL).flushdb()
+    invalidate_all()  # empties the cache database and voids every process's copies of cached answers
 
 
 def is_postgres() -> bool:

@@ -20,6 +20,7 @@ from backend.accounts.serializers import (
     UserPublicSerializer,
     UserStaffUpdateSerializer,
 )
+from backend.core.cache import json_response, rendered
 
 
 def user_serializer_class(request: Request, user: User | None) -> type[UserPublicSerializer]:
@@ -63,15 +64,13 @@ class UserViewSet(
         user = self.get_object() if "pk" in self.kwargs else None
         return user_serializer_class(self.request, user)
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = selectors.user_list_cached(request, lambda: super(UserViewSet, self).list(request, *args, **kwargs).data)
-        return Response(data)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        build = lambda: rendered(super(UserViewSet, self).list(request, *args, **kwargs))  # noqa: E731
+        return json_response(selectors.user_list_cached(request, build))
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = selectors.user_detail_cached(
-            request, kwargs.get("pk"), lambda: super(UserViewSet, self).retrieve(request, *args, **kwargs).data
-        )
-        return Response(data)
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        build = lambda: rendered(super(UserViewSet, self).retrieve(request, *args, **kwargs))  # noqa: E731
+        return json_response(selectors.user_detail_cached(request, kwargs.get("pk"), build))
 
     @extend_schema(methods=["GET", "PATCH", "DELETE"], responses={200: UserPrivateSerializer, 204: None})
     @action(detail=False, methods=["get", "patch", "delete"], permission_classes=[IsAuthenticated])

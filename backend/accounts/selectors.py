@@ -1,12 +1,11 @@
 """Cached reads of users. The key carries the visibility class: private fields never reach another viewer."""
 
 from collections.abc import Callable
-from typing import Any
 
 from rest_framework.request import Request
 
 from backend.accounts.models import User
-from backend.core.cache import cached_read, request_key
+from backend.core.cache import cached_answer, request_key
 
 
 def user_visibility(request: Request, user_pk: object = None) -> str:
@@ -17,11 +16,11 @@ def user_visibility(request: Request, user_pk: object = None) -> str:
     return "public"
 
 
-def user_list_cached(request: Request, build: Callable[[], Any]) -> Any:
-    """The users list page for this request, rebuilt when any user changes."""
-    return cached_read(request_key(request, user_visibility(request)), build, User)
+def user_list_cached(request: Request, build: Callable[[], bytes]) -> bytes:
+    """The users list page for this request, rendered, rebuilt when any user changes."""
+    return cached_answer(request_key(request, user_visibility(request)), build, User)
 
 
-def user_detail_cached(request: Request, user_pk: int | str | None, build: Callable[[], Any]) -> Any:
-    """One user as this viewer may see them, rebuilt when that user changes."""
-    return cached_read(request_key(request, user_visibility(request, user_pk)), build, User, user_pk)
+def user_detail_cached(request: Request, user_pk: int | str | None, build: Callable[[], bytes]) -> bytes:
+    """One user as this viewer may see them, rendered, rebuilt when that user changes."""
+    return cached_answer(request_key(request, user_visibility(request, user_pk)), build, User, user_pk)

@@ -7,6 +7,14 @@ was just invalidated cause one rebuild; the others wait on the lock and read its
 is the request's host and full path, query string included, plus a visibility class chosen by the
 caller ("public", "private"...), so what one viewer may see is never served to another.
 
+Local copies. Rendered answers (`cached_answer`, used by the API's list and detail views) are also kept in the
+memory of the process that read them, so a hit costs no Redis call at all (`CACHE_LOCAL_MB` per process).
+Every invalidation cacheops makes, in any process, is announced on a Redis channel right after cacheops made
+it (`cache_invalidated` signal); each process applies the announcements before it uses a copy, and the writer
+applies its own at once. A copy is kept with the count of announcements applied before its answer was read,
+and used only while no later one touched its row, table or model. While the subscription is down, silent or
+new, or invalidations are pending after a failure, copies are not used: reads go to Redis as above.
+
 Writes. cacheops invalidates a row's entries when it is saved or deleted through the ORM (inside a
 transaction: at the outer commit, and not at all on rollback). A cached answer often shows more than
 its own row (a tournament lists its teams, a team adds up its members' MMR), so each app's
@@ -34,9 +42,12 @@ readers get the database's answer, never an error.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
 import re
+import select
 import threading
 import time
 import warnings
@@ -50,11 +61,17 @@ import cacheops
 import redis
 from cacheops import cached_as, invalidate_model, invalidate_obj
 from cacheops.invalidation import invalidate_dict
+from cacheops.redis import redis_client
+from cacheops.signals import cache_invalidated
+from cacheops.transaction import transaction_states
+from cachetools import LRUCache
 from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
 from django.http import HttpResponse
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
@@ -139,9 +156,11 @@ class _CacheHealth:
                 return True
             try:
                 deleted = _delete_cacheops_keys(client)
+                client.publish(_channel(), "*")  # every process's copies of cached answers go too
             except (redis.ConnectionError, redis.TimeoutError):
                 self.retry_at = time.monotonic() + BREAKER_SECONDS
                 return False
+            _announce_locally()
             logger.warning(
                 "cache: %d invalidation(s) were lost while Redis was unreachable; deleted %d cached keys",
                 self.debt,
@@ -161,12 +180,14 @@ class _CacheHealth:
 _health = _CacheHealth()
 
 
-def _plain_client() -> redis.Redis:
-    """A client for the cacheops Redis without CacheRedis' bookkeeping (used to pay the debt)."""
+def _redis_options() -> dict[str, Any]:
     options = settings.CACHEOPS_REDIS
-    if isinstance(options, str):
-        return redis.Redis.from_url(options)
-    return redis.Redis(**options)
+    return dict(redis.connection.parse_url(options) if isinstance(options, str) else options)
+
+
+def _plain_client(**overrides: Any) -> redis.Redis:
+    """A client for the cacheops Redis without CacheRedis' bookkeeping (used to pay the debt, and to subscribe)."""
+    return redis.Redis(**{**_redis_options(), **overrides})
 
 
 def _delete_cacheops_keys(client: redis.Redis) -> int:
@@ -211,8 +232,271 @@ class CacheRedis(redis.Redis):
 
 
 def cache_status() -> dict[str, object]:
-    """This process's view of the cache (for logs and tests)."""
-    return {"down": _health.down, "pending_invalidations": _health.debt}
+    """This process's view of the cache (for logs and tests); `local_copies`: whether they can be used now."""
+    copies = _copies
+    usable = False
+    if copies is not None and copies.pid == os.getpid():
+        with copies.lock:
+            usable = copies._usable()
+    return {"down": _health.down, "pending_invalidations": _health.debt, "local_copies": usable}
+
+
+# --- Local copies of cached answers ---------------------------------------------------------------------------------
+
+HEARTBEAT_SECONDS = 1.0
+SUBSCRIBER_NAME = "dtx-cache-invalidations"
+CHANGES_KEPT = 50_000
+
+
+@lru_cache(maxsize=1)
+def _channel() -> str:
+    """Where invalidations are announced: pub/sub ignores database numbers, so the channel names the database."""
+    return f"{PREFIX}invalidated:{_redis_options().get('db', 0)}"
+
+
+def _change_names(label: str, pk: str) -> tuple[str, str]:
+    """What an invalidation of row `pk` (or, with pk "*", of a whole model) changes: its table, and the row or model."""
+    return label, f"{label}:{pk}"
+
+
+@lru_cache(maxsize=4096)
+def _depends_on(label: str, pk: int | None) -> tuple[str, ...]:
+    """What an answer depends on: a list on its table, a detail on its row and its whole model."""
+    return (label,) if pk is None else (f"{label}:*", f"{label}:{pk}")
+
+
+class _LocalCopies:
+    """Rendered answers kept in this process, and the invalidations every process announces on `_channel()`.
+
+    Each copy remembers `seq`, this process's count of invalidations applied, as it was just before the answer
+    was read from Redis; it is served while no invalidation applied since then touched what it depends on. The
+    announcements are read by a listener thread and, before any copy is used, by the reader itself: whatever
+    Redis has delivered to the socket is applied first. A write's announcement reaches the socket before the
+    writer is told the PUBLISH succeeded, so a read that starts after a write completed never gets a copy the
+    write made stale. While the subscription is not up (starting, lost, or silent for three heartbeats), or
+    invalidations are pending after a Redis failure, copies are neither used nor kept; a new subscription voids
+    every copy made before it.
+    """
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+        self.copies: LRUCache[tuple[str, tuple[str, ...]], tuple[int, bytes]] = LRUCache(
+            maxsize=settings.CACHE_LOCAL_MB * 2**20, getsizeof=lambda copy: len(copy[1]) + 256
+        )
+        self.seq = 0
+        self.floor = 0  # copies read before this seq are void
+        self.changed: dict[str, int] = {}  # name -> seq of its last invalidation
+        self.pubsub: redis.client.PubSub | None = None
+        self.poller: select.poll | None = None
+        self.client: redis.Redis | None = None
+        self.sock: object = None  # the subscription's socket, which `poller` watches
+        self.heard_at = 0.0
+        self.thread = threading.Thread(target=self._listen, name="cache-invalidations", daemon=True)
+        self.thread.start()
+
+    # Applying announcements (callers hold the lock).
+
+    def _apply(self, *names: str) -> None:
+        self.seq += 1
+        if len(self.changed) >= CHANGES_KEPT:
+            self.changed.clear()
+            self.floor = self.seq
+        for name in names:
+            self.changed[name] = self.seq
+
+    def _void_all(self) -> None:
+        self.seq += 1
+        self.floor = self.seq
+        self.changed.clear()
+        self.copies.clear()
+
+    def _drain(self) -> None:
+        """Apply every announcement already delivered; a broken subscription is dropped (and the copies with it)."""
+        pubsub = self.pubsub
+        if pubsub is None or self.poller is None:
+            return
+        if pubsub.connection is None or pubsub.connection._sock is not self.sock:
+            self._lost()  # redis-py reconnected on its own: what was announced meanwhile is unknown
+            return
+        try:
+            # Nothing unread in the socket means nothing to apply: each drain leaves no whole message in the
+            # parser's buffer (at most part of one, whose rest makes the socket readable again).
+            if not self.poller.poll(0):
+                return
+            while (message := pubsub.get_message(timeout=0)) is not None:
+                self.heard_at = time.monotonic()
+                if message["type"] == "message":
+                    self._announced(message["data"].decode())
+        except (redis.RedisError, OSError, ValueError):
+            self._lost()
+
+    def _announced(self, data: str) -> None:
+        if data == "*":
+            self._void_all()
+            return
+        label, _, pk = data.partition("|")
+        self._apply(*_change_names(label, pk))
+
+    def _lost(self) -> None:
+        if self.pubsub is not None:
+            logger.warning("cache: invalidation channel lost; answers come from Redis until it is back")
+        for connection in (self.pubsub, self.client):
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    connection.close()
+        self.pubsub = self.poller = self.client = self.sock = None
+        self._void_all()
+
+    def _usable(self) -> bool:
+        if self.pubsub is None or _health.debt:
+            return False
+        self._drain()
+        return self.pubsub is not None and time.monotonic() - self.heard_at < 3 * HEARTBEAT_SECONDS
+
+    # The listener thread: subscribes, applies announcements as they come, and sends the heartbeat.
+
+    def _listen(self) -> None:
+        while True:
+            try:
+                pubsub, watcher = self._subscribe()
+            except (redis.RedisError, OSError):
+                time.sleep(BREAKER_SECONDS)
+                continue
+            while True:
+                watcher.poll(HEARTBEAT_SECONDS * 1000)
+                with self.lock:
+                    if self.pubsub is not pubsub:
+                        break  # lost (a reader may have noticed first)
+                    self._drain()
+                    if self.pubsub is pubsub and time.monotonic() - self.heard_at >= HEARTBEAT_SECONDS:
+                        try:
+                            pubsub.ping("heartbeat")
+                        except (redis.RedisError, OSError):
+                            self._lost()
+
+    def _subscribe(self) -> tuple[redis.client.PubSub, select.poll]:
+        # No retry: a silent reconnect would hide the announcements made while the connection was down.
+        client = _plain_client(retry=Retry(NoBackoff(), 0), client_name=SUBSCRIBER_NAME)
+        pubsub = client.pubsub()
+        try:
+            pubsub.subscribe(_channel())
+            confirmed = pubsub.get_message(timeout=HEARTBEAT_SECONDS * 3)
+            if confirmed is None or confirmed["type"] != "subscribe":
+                raise redis.ConnectionError("no subscription confirmation")
+            poller, watcher = _poller(pubsub), _poller(pubsub)
+        except BaseException:
+            pubsub.close()
+            client.close()
+            raise
+        with self.lock:
+            self._void_all()  # announcements made before now were not heard
+            self.pubsub, self.poller, self.heard_at = pubsub, poller, time.monotonic()
+            self.client, self.sock = client, pubsub.connection._sock  # the client owns the connection: keep it
+        logger.info("cache: listening for invalidations on %s", _channel())
+        return pubsub, watcher
+
+    # Reads.
+
+    def get(self, key: tuple[str, tuple[str, ...]]) -> bytes | int | None:
+        """The copy of `key` if it is current; else the seq to keep a new copy with; None: read Redis, keep nothing."""
+        with self.lock:
+            if not self._usable():
+                return None
+            copy = self.copies.get(key)
+            if copy is not None:
+                read_at, answer = copy
+                if read_at >= self.floor and all(self.changed.get(name, 0) <= read_at for name in key[1]):
+                    return answer
+            return self.seq
+
+    def put(self, key: tuple[str, tuple[str, ...]], read_at: int, answer: bytes) -> None:
+        with self.lock:
+            if len(answer) + 256 <= self.copies.maxsize:
+                self.copies[key] = (read_at, answer)
+
+
+def _poller(pubsub: redis.client.PubSub) -> select.poll:
+    """Tells whether the subscription's socket has unread data, without reading it (each thread needs its own)."""
+    connection = pubsub.connection
+    sock = None if connection is None else connection._sock
+    if sock is None:
+        raise redis.ConnectionError("the subscription is not connected")
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return poller
+
+
+_copies: _LocalCopies | None = None
+_copies_lock = threading.Lock()
+
+
+def _announce_locally(*names: str) -> None:
+    """Apply an invalidation of `names` (none: of everything) to this process's copies, without waiting for Redis."""
+    copies = _copies
+    if copies is not None and copies.pid == os.getpid():
+        with copies.lock:
+            if names:
+                copies._apply(*names)
+            else:
+                copies._void_all()
+
+
+def _local_copies() -> _LocalCopies:
+    """This process's copies (a forked process starts its own, with its own listener)."""
+    global _copies
+    copies = _copies
+    if copies is None or copies.pid != os.getpid():
+        with _copies_lock:
+            if _copies is None or _copies.pid != os.getpid():
+                _copies = _LocalCopies()
+            copies = _copies
+    return copies
+
+
+def _on_cache_invalidated(sender: type[models.Model] | None, obj_dict: dict[str, Any] | None, **kwargs: Any) -> None:
+    """cacheops invalidated a row (`obj_dict` holds its id), a whole model, or everything (no sender): announce it.
+
+    This process applies it at once; the others when the announcement arrives. A failed PUBLISH is a lost
+    invalidation for CacheRedis: the debt's payment announces "everything" once Redis is back.
+    """
+    if sender is None:
+        names: tuple[str, ...] = ()
+        data = "*"
+    else:
+        label = sender._meta.label_lower
+        pk = None if obj_dict is None else obj_dict.get(sender._meta.pk.attname)
+        row = "*" if pk is None else str(pk)
+        names, data = _change_names(label, row), f"{label}|{row}"
+    _announce_locally(*names)
+    with contextlib.suppress(redis.ConnectionError, redis.TimeoutError):
+        redis_client.publish(_channel(), data)
+
+
+cache_invalidated.connect(_on_cache_invalidated, dispatch_uid="cache-local-copies")
+
+
+def cached_answer(
+    key: str, build: Callable[[], bytes], model: type[models.Model], pk: int | str | None = None
+) -> bytes:
+    """`cached_read` of a rendered answer, with a copy kept in this process (`CACHE_LOCAL_MB`): no Redis call."""
+    if not settings.CACHEOPS_ENABLED or not settings.CACHE_LOCAL_MB:
+        return cached_read(key, build, model, pk)
+    if pk is not None:
+        if not str(pk).isdigit():
+            return build()
+        pk = int(pk)
+    if transaction_states.is_dirty([DEFAULT_DB_ALIAS]):
+        return cached_read(key, build, model, pk)  # cacheops reads the database after a write in the transaction
+    copies = _local_copies()
+    local_key = (key, _depends_on(model._meta.label_lower, pk))
+    found = copies.get(local_key)
+    if isinstance(found, bytes):
+        return found
+    answer = cached_read(key, build, model, pk)
+    if found is not None:
+        copies.put(local_key, found, answer)
+    return answer
 
 
 # --- Cached reads --------------------------------------------------------------------------------------------------
@@ -515,21 +799,23 @@ class CachedReadMixin:
     # The rendered JSON is cached, not the data: a hit then costs no pickling of nested data and no rendering.
     def list(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         parent: Any = super()
-        build = lambda: _render(parent.list(request, *args, **kwargs))  # noqa: E731
-        return _json_response(cached_read(request_key(request), build, self._cache_model()))
+        build = lambda: rendered(parent.list(request, *args, **kwargs))  # noqa: E731
+        return json_response(cached_answer(request_key(request), build, self._cache_model()))
 
     def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         parent: Any = super()
         lookup = str(getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", "pk"))
-        build = lambda: _render(parent.retrieve(request, *args, **kwargs))  # noqa: E731
-        return _json_response(cached_read(request_key(request), build, self._cache_model(), kwargs.get(lookup)))
+        build = lambda: rendered(parent.retrieve(request, *args, **kwargs))  # noqa: E731
+        return json_response(cached_answer(request_key(request), build, self._cache_model(), kwargs.get(lookup)))
 
 
-def _render(response: Any) -> bytes:
+def rendered(response: Any) -> bytes:
+    """A DRF response's data as the JSON bytes the API answers with (what `cached_answer` keeps)."""
     from rest_framework.renderers import JSONRenderer
 
     return bytes(JSONRenderer().render(response.data))
 
 
-def _json_response(content: bytes) -> HttpResponse:
+def json_response(content: bytes) -> HttpResponse:
+    """The answer for JSON bytes from `cached_answer`."""
     return HttpResponse(content, content_type="application/json")

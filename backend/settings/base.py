@@ -210,6 +210,8 @@ CACHES = {
 # django-cacheops: see backend/core/cache.py for what is cached, how it is invalidated and how outages degrade.
 DISABLE_CACHE = env.bool("DISABLE_CACHE", default=False)
 CACHE_TIMEOUT_SECONDS = env.int("CACHE_TIMEOUT_SECONDS", default=60 * 60)
+# Each process keeps up to this many MB of rendered answers in memory, checked against Redis on every read; 0: off.
+CACHE_LOCAL_MB = env.int("CACHE_LOCAL_MB", default=32)
 CACHEOPS_ENABLED = not DISABLE_CACHE
 CACHEOPS_REDIS = {
     **redis.connection.parse_url(CACHE_REDIS_URL),
