@@ -36,9 +36,11 @@ def _send(live_id: int, message: dict[str, Any]) -> None:
             async_to_sync(layer.group_send)(group, message)
     except Exception as exc:  # a lost message must not fail the poll
         logger.warning("live broadcast of %s failed (%s)", message["type"], type(exc).__name__)
+        # The next poll sends it again, so spectators do not keep old stats or a game that is over.
         if message["type"] == "live.match":
-            # The next poll finds the game changed and sends it again, so spectators do not keep the old stats.
-            LiveMatch.objects.filter(live_id=live_id).update(fingerprint="")
+            LiveMatch.objects.filter(live_id=live_id).update(fingerprint="")  # the game looks changed
+        elif message["type"] == "live.ended":
+            LiveMatch.objects.filter(live_id=live_id).update(end_unsent=True)
 
 
 def live_match_changed(row: LiveMatch) -> None:

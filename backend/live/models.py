@@ -34,12 +34,16 @@ class LiveMatch(models.Model):
     polled_at = models.DateTimeField()
     stats_refreshed_at = models.DateTimeField(null=True, blank=True, help_text="last GetRealtimeStats answer")
     ended_at = models.DateTimeField(null=True, blank=True)
+    end_unsent = models.BooleanField(default=False, help_text="its end was not broadcast: the next poll sends it")
 
     objects = LiveMatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["started_at", "id"]
-        indexes = [models.Index(fields=["ended_at"], name="live_match_ended_at")]
+        indexes = [
+            models.Index(fields=["ended_at"], name="live_match_ended_at"),
+            models.Index(fields=["end_unsent"], condition=models.Q(end_unsent=True), name="live_match_end_unsent"),
+        ]
 
     def __str__(self) -> str:
         return f"live game {self.live_id}"

@@ -342,7 +342,7 @@ def _store(
             LiveMatch.objects.filter(pk=row.pk).update(**{k: v for k, v in values.items() if k in unchanged})
             invalidate_after_commit(row)  # update() bypasses cacheops
             continue
-        published = {**values, "fingerprint": fingerprint, "updated_at": now}
+        published = {**values, "fingerprint": fingerprint, "updated_at": now, "end_unsent": False}
         if row is None:
             try:
                 with transaction.atomic():  # a savepoint: another poll may have stored the game meanwhile
@@ -376,3 +376,7 @@ def _store(
         accounts = [p["account_id"] for p in row.players if p.get("account_id")]
         report.ended.append({"live_id": live_id, "match_id": row.match_id, "account_ids": accounts})
         broadcast.live_match_ended(live_id=live_id, match_id=row.match_id)
+    for lost in LiveMatch.objects.filter(end_unsent=True, ended_at__isnull=False).values("pk", "live_id", "match_id"):
+        # Ended while the channel layer failed: said now, by the one poll that claims it.
+        if LiveMatch.objects.filter(pk=lost["pk"], end_unsent=True).update(end_unsent=False):
+            broadcast.live_match_ended(live_id=lost["live_id"], match_id=lost["match_id"])

@@ -319,6 +319,62 @@ def test_redis_restarted_mid_poll_the_poll_fails_cleanly_and_spectators_miss_not
     assert final_fetches == [(member.pk,)]
 
 
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_an_end_lost_with_the_channel_layer_is_sent_by_the_next_poll(fake_steam, settings, redis_server, monkeypatch):
+    import copy
+
+    from django.core.cache import cache
+    from websockets.sync.client import connect
+
+    from backend.live.models import LiveMatch
+    from tests.asgi.test_live_stream import nothing_more, receive
+    from tests.fakes.steam import fixture
+    from tests.processes import AsgiServer
+
+    # The channel layer on a Redis of the test's own, which goes away while the game ends; the rest stays up.
+    settings.CHANNEL_LAYERS = {
+        "default": {**settings.CHANNEL_LAYERS["default"], "CONFIG": {"hosts": [redis_server.url]}}
+    }
+    member_account = 1200486799  # plays the first game of GetTopLiveGame.json
+    UserFactory(username="live", steam_id=STEAM_ID64_BASE + member_account)
+    top = fixture("GetTopLiveGame.json")["game_list"][0]
+    lobby, server_steam_id, match_id = int(top["lobby_id"]), int(top["server_steam_id"]), 8591964706
+    monkeypatch.setattr(steam_tasks.sync_member, "apply_async", lambda args, countdown: None)
+    stats = fixture("GetRealtimeStats.json")
+    stats["match"]["server_steam_id"], stats["match"]["matchid"] = str(server_steam_id), match_id
+    stats["teams"][0]["players"][0]["accountid"] = member_account
+    fake_steam.serve("GetRealtimeStats", lambda params: copy.deepcopy(stats))
+
+    def poll():
+        cache.clear()  # each call is a new poll period (the short live cache would answer within one)
+        return steam_tasks.poll_live_matches()
+
+    web = AsgiServer(process_env(CHANNELS_REDIS_URL=redis_server.url))
+    with running(web), connect(f"{web.ws_url}/ws/live/", open_timeout=10, origin=web.url) as spectator:
+        assert receive(spectator)["type"] == "live.snapshot"
+        assert poll()["changed"] == [lobby]
+        assert receive(spectator)["type"] == "live.match"
+
+        redis_server.stop()
+        stats.clear()  # the server answers {}: the game is over, and nobody is told
+        assert len(poll()["ended"]) == 1
+        assert LiveMatch.objects.get(live_id=lobby).end_unsent
+
+        redis_server.start()  # empty
+        layer = redis.Redis.from_url(redis_server.url)
+        wait_until(lambda: dict(layer.pubsub_numsub("asgi__group__live"))[b"asgi__group__live"] > 0, what="resub")
+        assert poll()["ended"] == []  # nothing new has ended: the lost end is said again
+        assert receive(spectator) == {
+            "type": "live.ended",
+            "seq": 2,
+            "data": {"live_id": str(lobby), "match_id": match_id},
+        }
+        poll()
+        assert nothing_more(spectator)  # once
+    assert not LiveMatch.objects.get(live_id=lobby).end_unsent
+
+
 @pytest.mark.django_db
 def test_a_stored_match_showing_a_hero_not_stored_queues_a_hero_refresh(fake_steam, members, queued_tasks):
     fake_steam.script_matches(scripted(8000000001))
