@@ -64,7 +64,7 @@ from cacheops.invalidation import invalidate_dict
 from cacheops.redis import redis_client
 from cacheops.signals import cache_invalidated
 from cacheops.transaction import transaction_states
-from cachetools import LRUCache
+from cachetools import TTLCache
 from django.apps import apps
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, models
@@ -138,7 +138,7 @@ class _CacheHealth:
                 logger.warning("cache unreachable (%s); answering from the database until it is back", error)
             if _may_lose_invalidation(args):
                 self.debt += 1
-                if self.retrier is None or not self.retrier.is_alive():
+                if self.retrier is None:
                     self.retrier = threading.Thread(target=self._retry, name="cache-debt", daemon=True)
                     self.retrier.start()
 
@@ -171,10 +171,18 @@ class _CacheHealth:
             return True
 
     def _retry(self) -> None:
+        # At once first: when only this process failed (a timeout), the others must drop their copies now.
         client = _plain_client()
-        while self.debt:
-            time.sleep(BREAKER_SECONDS)
-            self.pay_debt(client)
+        try:
+            while True:
+                with self.lock:
+                    if not self.debt:
+                        self.retrier = None  # under the lock: a debt recorded from now on starts another
+                        return
+                if not self.pay_debt(client):
+                    time.sleep(BREAKER_SECONDS)
+        finally:
+            client.close()
 
 
 _health = _CacheHealth()
@@ -244,6 +252,7 @@ def cache_status() -> dict[str, object]:
 # --- Local copies of cached answers ---------------------------------------------------------------------------------
 
 HEARTBEAT_SECONDS = 1.0
+BACKLOG = 500  # announcements read at once that mean the subscriber may have more still queued in Redis
 SUBSCRIBER_NAME = "dtx-cache-invalidations"
 CHANGES_KEPT = 50_000
 
@@ -269,20 +278,26 @@ class _LocalCopies:
     """Rendered answers kept in this process, and the invalidations every process announces on `_channel()`.
 
     Each copy remembers `seq`, this process's count of invalidations applied, as it was just before the answer
-    was read from Redis; it is served while no invalidation applied since then touched what it depends on. The
-    announcements are read by a listener thread and, before any copy is used, by the reader itself: whatever
-    Redis has delivered to the socket is applied first. A write's announcement reaches the socket before the
-    writer is told the PUBLISH succeeded, so a read that starts after a write completed never gets a copy the
-    write made stale. While the subscription is not up (starting, lost, or silent for three heartbeats), or
-    invalidations are pending after a Redis failure, copies are neither used nor kept; a new subscription voids
-    every copy made before it.
+    was read from Redis; it is served while no invalidation applied since then touched what it depends on, for
+    at most `CACHE_TIMEOUT_SECONDS`. The announcements are read by a listener thread and, before any copy is
+    used, by the reader itself: whatever Redis has delivered to the socket is applied first. Redis sends a
+    subscriber an announcement in the same turn as it answers the writer's PUBLISH, unless it has more than
+    64 KB queued for that subscriber; so a read that starts after a write completed does not get a copy the
+    write made stale. A subscriber that falls behind is noticed (a drain finds `BACKLOG` announcements at once)
+    and uses no copy until a PING it sent after that is answered, which Redis does only after everything it had
+    queued before. The listener PINGs every `HEARTBEAT_SECONDS`: copies are used only while a PING sent less
+    than three heartbeats ago has been answered. While the subscription is not up (starting, lost or silent),
+    or invalidations are pending after a Redis failure, copies are neither used nor kept; a new subscription
+    voids every copy made before it.
     """
 
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.lock = threading.Lock()
-        self.copies: LRUCache[tuple[str, tuple[str, ...]], tuple[int, bytes]] = LRUCache(
-            maxsize=settings.CACHE_LOCAL_MB * 2**20, getsizeof=lambda copy: len(copy[1]) + 256
+        self.copies: TTLCache[tuple[str, tuple[str, ...]], tuple[int, bytes]] = TTLCache(
+            maxsize=settings.CACHE_LOCAL_MB * 2**20,
+            ttl=settings.CACHE_TIMEOUT_SECONDS,
+            getsizeof=lambda copy: len(copy[1]) + 256,
         )
         self.seq = 0
         self.floor = 0  # copies read before this seq are void
@@ -291,7 +306,8 @@ class _LocalCopies:
         self.poller: select.poll | None = None
         self.client: redis.Redis | None = None
         self.sock: object = None  # the subscription's socket, which `poller` watches
-        self.heard_at = 0.0
+        self.caught_up = 0.0  # everything announced before this (monotonic) time has been applied
+        self.behind_since = 0.0  # a backlog was found then: no copy until caught up past it
         self.thread = threading.Thread(target=self._listen, name="cache-invalidations", daemon=True)
         self.thread.start()
 
@@ -316,20 +332,27 @@ class _LocalCopies:
         pubsub = self.pubsub
         if pubsub is None or self.poller is None:
             return
-        if pubsub.connection is None or pubsub.connection._sock is not self.sock:
-            self._lost()  # redis-py reconnected on its own: what was announced meanwhile is unknown
-            return
         try:
             # Nothing unread in the socket means nothing to apply: each drain leaves no whole message in the
             # parser's buffer (at most part of one, whose rest makes the socket readable again).
-            if not self.poller.poll(0):
-                return
-            while (message := pubsub.get_message(timeout=0)) is not None:
-                self.heard_at = time.monotonic()
-                if message["type"] == "message":
-                    self._announced(message["data"].decode())
+            if self._same_socket(pubsub) and self.poller.poll(0):
+                read = 0
+                while (message := pubsub.get_message(timeout=0)) is not None:
+                    read += 1
+                    if message["type"] == "message":
+                        self._announced(message["data"].decode())
+                    elif message["type"] == "pong":
+                        self.caught_up = max(self.caught_up, float(message["data"]))
+                if read >= BACKLOG:
+                    self.behind_since = time.monotonic()
+                    pubsub.ping(repr(self.behind_since))
+            if not self._same_socket(pubsub):
+                self._lost()  # redis-py reconnected on its own: what was announced meanwhile is unknown
         except (redis.RedisError, OSError, ValueError):
             self._lost()
+
+    def _same_socket(self, pubsub: redis.client.PubSub) -> bool:
+        return pubsub.connection is not None and pubsub.connection._sock is self.sock
 
     def _announced(self, data: str) -> None:
         if data == "*":
@@ -352,7 +375,9 @@ class _LocalCopies:
         if self.pubsub is None or _health.debt:
             return False
         self._drain()
-        return self.pubsub is not None and time.monotonic() - self.heard_at < 3 * HEARTBEAT_SECONDS
+        if self.pubsub is None or self.caught_up < self.behind_since:
+            return False
+        return time.monotonic() - self.caught_up < 3 * HEARTBEAT_SECONDS
 
     # The listener thread: subscribes, applies announcements as they come, and sends the heartbeat.
 
@@ -360,26 +385,39 @@ class _LocalCopies:
         while True:
             try:
                 pubsub, watcher = self._subscribe()
+                self._follow(pubsub, watcher)
             except (redis.RedisError, OSError):
                 time.sleep(BREAKER_SECONDS)
-                continue
-            while True:
-                watcher.poll(HEARTBEAT_SECONDS * 1000)
+            except Exception:
+                logger.exception("cache: the invalidation listener failed; starting it again")
                 with self.lock:
-                    if self.pubsub is not pubsub:
-                        break  # lost (a reader may have noticed first)
-                    self._drain()
-                    if self.pubsub is pubsub and time.monotonic() - self.heard_at >= HEARTBEAT_SECONDS:
-                        try:
-                            pubsub.ping("heartbeat")
-                        except (redis.RedisError, OSError):
-                            self._lost()
+                    self._lost()
+                time.sleep(BREAKER_SECONDS)
+
+    def _follow(self, pubsub: redis.client.PubSub, watcher: select.poll) -> None:
+        pinged = time.monotonic()
+        while True:
+            watcher.poll(HEARTBEAT_SECONDS * 1000)
+            with self.lock:
+                if self.pubsub is not pubsub:
+                    return  # lost (a reader may have noticed first)
+                self._drain()
+                if self.pubsub is pubsub and time.monotonic() - pinged >= HEARTBEAT_SECONDS:
+                    pinged = time.monotonic()
+                    try:
+                        pubsub.ping(repr(pinged))
+                    except (redis.RedisError, OSError):
+                        self._lost()
 
     def _subscribe(self) -> tuple[redis.client.PubSub, select.poll]:
-        # No retry: a silent reconnect would hide the announcements made while the connection was down.
-        client = _plain_client(retry=Retry(NoBackoff(), 0), client_name=SUBSCRIBER_NAME)
+        # No retry and no reconnect on errors: a silent reconnect would hide what was announced meanwhile.
+        # No health checks: their answers end get_message() early, with announcements still in its buffer.
+        client = _plain_client(
+            retry=Retry(NoBackoff(), 0, supported_errors=()), health_check_interval=0, client_name=SUBSCRIBER_NAME
+        )
         pubsub = client.pubsub()
         try:
+            subscribed_at = time.monotonic()
             pubsub.subscribe(_channel())
             confirmed = pubsub.get_message(timeout=HEARTBEAT_SECONDS * 3)
             if confirmed is None or confirmed["type"] != "subscribe":
@@ -391,8 +429,8 @@ class _LocalCopies:
             raise
         with self.lock:
             self._void_all()  # announcements made before now were not heard
-            self.pubsub, self.poller, self.heard_at = pubsub, poller, time.monotonic()
-            self.client, self.sock = client, pubsub.connection._sock  # the client owns the connection: keep it
+            self.pubsub, self.poller, self.client = pubsub, poller, client  # the client owns the connection
+            self.sock, self.caught_up, self.behind_since = pubsub.connection._sock, subscribed_at, 0.0
         logger.info("cache: listening for invalidations on %s", _channel())
         return pubsub, watcher
 
@@ -429,6 +467,17 @@ def _poller(pubsub: redis.client.PubSub) -> select.poll:
 
 _copies: _LocalCopies | None = None
 _copies_lock = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (a Celery pool process) has none of the parent's threads: locks they held stay held."""
+    global _copies_lock
+    _copies_lock = threading.Lock()
+    _health.lock = threading.Lock()
+    _health.retrier = None  # a debt inherited is paid by this process's next cache command
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _announce_locally(*names: str) -> None:

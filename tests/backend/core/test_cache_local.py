@@ -143,6 +143,8 @@ def test_an_answer_read_while_another_process_wrote_is_not_kept(organization, wr
 
     assert cached_answer("race", build_while_renamed, Tournament, tournament.pk) == b"old answer"
     assert cached_answer("race", lambda: b"new answer", Tournament, tournament.pk) == b"new answer"
+    # Copies are kept at all: the answer read after the write is.
+    assert cached_answer("race", lambda: b"not read", Tournament, tournament.pk) == b"new answer"
 
 
 def test_announcements_on_the_socket_are_applied_by_the_reader_itself(
@@ -203,6 +205,57 @@ def test_copies_are_not_used_once_the_subscription_is_silent(organization, redis
     redis_commands.clear()
     assert get_json(client, url)["name"] == "Kept"
     assert redis_commands, "a copy was used although announcements may no longer arrive"
+
+
+def test_a_subscriber_that_fell_behind_uses_no_copy_until_redis_answers_a_later_ping(
+    organization, redis_commands, monkeypatch
+):
+    tournament = TournamentFactory(organization=organization, name="Kept")
+    client = client_for(None)
+    url = f"/api/tournaments/{tournament.pk}/"
+    read_from_memory(client, url, redis_commands)
+    drain = cache._LocalCopies._drain
+
+    def reader_only(self: cache._LocalCopies) -> None:
+        if threading.current_thread().name != "cache-invalidations":
+            drain(self)
+
+    monkeypatch.setattr(cache._LocalCopies, "_drain", reader_only)
+    # A burst of announcements (of other rows) arrives at once: more may still be queued in Redis.
+    publisher = redis.Redis.from_url(settings.CACHE_REDIS_URL).pipeline(transaction=False)
+    for pk in range(cache.BACKLOG):
+        publisher.publish(cache._channel(), f"tournaments.tournament|{10**9 + pk}")
+    publisher.execute()
+    redis_commands.clear()
+    assert get_json(client, url)["name"] == "Kept"
+    assert redis_commands, "a copy was used right after a backlog was found"
+    # The PING sent when the backlog was found is answered after everything queued before it: copies again.
+    assert read_from_memory(client, url, redis_commands)["name"] == "Kept"
+
+
+def test_a_write_whose_invalidation_failed_is_seen_and_then_copies_resume(organization, redis_commands, monkeypatch):
+    tournament = TournamentFactory(organization=organization, name="Before")
+    client = client_for(None)
+    url = f"/api/tournaments/{tournament.pk}/"
+    read_from_memory(client, url, redis_commands)
+    # One invalidation fails (a timeout): cacheops drops it and nothing is announced; a debt is recorded.
+    execute = redis.Redis.execute_command
+    failures = []
+
+    def fail_one_invalidation(self: redis.Redis, *args: Any, **options: Any) -> Any:
+        if not failures and str(args[0]).upper() == "EVALSHA" and str(args[1]) in cache.INVALIDATION_SHAS:
+            failures.append(args[0])
+            raise redis.TimeoutError("timed out")
+        return execute(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", fail_one_invalidation)  # under CacheRedis' bookkeeping
+    tournament.name = "After"
+    tournament.save()
+    assert failures
+    assert get_json(client, url)["name"] == "After"
+    # The debt is paid (every cacheops key deleted, "everything" announced), and copies are kept again.
+    wait_until(lambda: not cache.cache_status()["pending_invalidations"], 5, what="the debt to be paid")
+    assert read_from_memory(client, url, redis_commands)["name"] == "After"
 
 
 def test_a_rolled_back_write_leaves_the_copy_in_use(organization, redis_commands):
