@@ -93,6 +93,17 @@ def redis_commands(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
+def mute_listener(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The listener thread reads nothing from now on: only readers apply what reaches the socket."""
+    drain = cache._LocalCopies._drain
+
+    def reader_only(self: cache._LocalCopies) -> None:
+        if threading.current_thread().name != "cache-invalidations":
+            drain(self)
+
+    monkeypatch.setattr(cache._LocalCopies, "_drain", reader_only)
+
+
 def copies_usable() -> bool:
     cached_answer("warm-up", lambda: b"", Tournament)  # starts this process's subscription
     return bool(cache.cache_status()["local_copies"])
@@ -108,6 +119,15 @@ def read_from_memory(client: APIClient, url: str, redis_commands: list[str]) -> 
         body = get_json(client, url)
     assert (len(queries), redis_commands) == (0, []), f"{url} was not answered from memory"
     return body
+
+
+def copied_detail(organization: Any, redis_commands: list[str], name: str) -> tuple[Tournament, APIClient, str]:
+    """A new tournament whose detail this process holds a copy of: (tournament, client, url)."""
+    tournament = TournamentFactory(organization=organization, name=name)
+    client = client_for(None)
+    url = f"/api/tournaments/{tournament.pk}/"
+    read_from_memory(client, url, redis_commands)
+    return tournament, client, url
 
 
 def test_a_repeated_read_costs_no_query_and_no_redis_command(organization, redis_commands):
@@ -150,18 +170,8 @@ def test_an_answer_read_while_another_process_wrote_is_not_kept(organization, wr
 def test_announcements_on_the_socket_are_applied_by_the_reader_itself(
     organization, writer, redis_commands, monkeypatch
 ):
-    tournament = TournamentFactory(organization=organization, name="Round 0")
-    client = client_for(None)
-    url = f"/api/tournaments/{tournament.pk}/"
-    read_from_memory(client, url, redis_commands)
-    # The listener thread may not get the CPU before the next request: here it never does.
-    drain = cache._LocalCopies._drain
-
-    def reader_only(self: cache._LocalCopies) -> None:
-        if threading.current_thread().name != "cache-invalidations":
-            drain(self)
-
-    monkeypatch.setattr(cache._LocalCopies, "_drain", reader_only)
+    tournament, client, url = copied_detail(organization, redis_commands, "Round 0")
+    mute_listener(monkeypatch)  # the listener thread may not get the CPU before the next request: here it never does
     for round_ in range(1, 6):
         writer.rename(tournament.pk, f"Round {round_}")
         assert get_json(client, url)["name"] == f"Round {round_}"
@@ -169,10 +179,7 @@ def test_announcements_on_the_socket_are_applied_by_the_reader_itself(
 
 
 def test_copies_made_before_the_subscription_dropped_are_not_used(organization, writer, redis_commands, monkeypatch):
-    tournament = TournamentFactory(organization=organization, name="Before")
-    client = client_for(None)
-    url = f"/api/tournaments/{tournament.pk}/"
-    read_from_memory(client, url, redis_commands)
+    tournament, client, url = copied_detail(organization, redis_commands, "Before")
     # Redis drops the subscription (a restart, a network cut), and a write is announced before it is back.
     written = threading.Event()
     subscribe = cache._LocalCopies._subscribe
@@ -195,10 +202,7 @@ def test_copies_made_before_the_subscription_dropped_are_not_used(organization, 
 
 
 def test_copies_are_not_used_once_the_subscription_is_silent(organization, redis_commands, monkeypatch):
-    tournament = TournamentFactory(organization=organization, name="Kept")
-    client = client_for(None)
-    url = f"/api/tournaments/{tournament.pk}/"
-    read_from_memory(client, url, redis_commands)
+    _, client, url = copied_detail(organization, redis_commands, "Kept")
     # A Redis that stops answering (frozen, or a cut that closes nothing): heartbeats go unanswered.
     monkeypatch.setattr(redis.client.PubSub, "ping", lambda self, message=None: None)
     wait_until(lambda: not cache.cache_status()["local_copies"], 5, what="the silence to be noticed")
@@ -210,17 +214,8 @@ def test_copies_are_not_used_once_the_subscription_is_silent(organization, redis
 def test_a_subscriber_that_fell_behind_uses_no_copy_until_redis_answers_a_later_ping(
     organization, redis_commands, monkeypatch
 ):
-    tournament = TournamentFactory(organization=organization, name="Kept")
-    client = client_for(None)
-    url = f"/api/tournaments/{tournament.pk}/"
-    read_from_memory(client, url, redis_commands)
-    drain = cache._LocalCopies._drain
-
-    def reader_only(self: cache._LocalCopies) -> None:
-        if threading.current_thread().name != "cache-invalidations":
-            drain(self)
-
-    monkeypatch.setattr(cache._LocalCopies, "_drain", reader_only)
+    _, client, url = copied_detail(organization, redis_commands, "Kept")
+    mute_listener(monkeypatch)
     # A burst of announcements (of other rows) arrives at once: more may still be queued in Redis.
     publisher = redis.Redis.from_url(settings.CACHE_REDIS_URL).pipeline(transaction=False)
     for pk in range(cache.BACKLOG):
@@ -234,10 +229,7 @@ def test_a_subscriber_that_fell_behind_uses_no_copy_until_redis_answers_a_later_
 
 
 def test_a_write_whose_invalidation_failed_is_seen_and_then_copies_resume(organization, redis_commands, monkeypatch):
-    tournament = TournamentFactory(organization=organization, name="Before")
-    client = client_for(None)
-    url = f"/api/tournaments/{tournament.pk}/"
-    read_from_memory(client, url, redis_commands)
+    tournament, client, url = copied_detail(organization, redis_commands, "Before")
     # One invalidation fails (a timeout): cacheops drops it and nothing is announced; a debt is recorded.
     execute = redis.Redis.execute_command
     failures = []
@@ -261,10 +253,7 @@ def test_a_write_whose_invalidation_failed_is_seen_and_then_copies_resume(organi
 def test_a_rolled_back_write_leaves_the_copy_in_use(organization, redis_commands):
     from django.db import transaction
 
-    tournament = TournamentFactory(organization=organization, name="Kept")
-    client = client_for(None)
-    url = f"/api/tournaments/{tournament.pk}/"
-    read_from_memory(client, url, redis_commands)
+    tournament, client, url = copied_detail(organization, redis_commands, "Kept")
     with pytest.raises(RuntimeError), transaction.atomic():
         Tournament.objects.filter(pk=tournament.pk).update(name="Rolled back")
         cache.invalidate_after_commit(tournament)
