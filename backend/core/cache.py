@@ -2,8 +2,8 @@
 
 Reads. Selectors cache what an endpoint answers with `cached_read(key, build, model, pk)`: cacheops'
 `cached_as` on one row (a detail) or one table (a list), with `lock=True` (32 readers of an entry that
-was just invalidated cause one rebuild; the others wait on the lock and read its result) and
-`keep_fresh=True` (a result computed while a write invalidated it is returned but not stored). The key
+was just invalidated cause one rebuild, however long it takes; the others wait on the lock and read its
+result) and `keep_fresh=True` (a result computed while a write invalidated it is returned but not stored). The key
 is the request's host and full path, query string included, plus a visibility class chosen by the
 caller ("public", "private"...), so what one viewer may see is never served to another.
 
@@ -79,6 +79,7 @@ T = TypeVar("T")
 
 PREFIX = "co:"
 BREAKER_SECONDS = 0.5
+LOCK_WAIT_SECONDS = 0.5
 
 # cacheops warns on every failed call; the outage is logged once here instead.
 warnings.filterwarnings("ignore", message="The cacheops cache", category=RuntimeWarning)
@@ -224,10 +225,15 @@ class CacheRedis(redis.Redis):
             error = redis.ConnectionError("cache invalidations are pending and Redis is still unreachable")
             _health.failed(args, error, tried=False)
             raise error
+        if str(args[0]).upper() == "BRPOPLPUSH":
+            # A reader waiting for another's rebuild: Redis ends each wait well within the socket timeout, and
+            # cacheops looks again and waits on while the rebuild lock holds, however long the rebuild takes.
+            socket_timeout = self.connection_pool.connection_kwargs.get("socket_timeout") or 2 * LOCK_WAIT_SECONDS
+            args = (*args[:3], min(float(args[3]), LOCK_WAIT_SECONDS, socket_timeout / 2), *args[4:])
         try:
             result = super().execute_command(*args, **options)
         except redis.TimeoutError:
-            # A reader waiting on a rebuild lock that outlasted the socket timeout: it rebuilds itself.
+            # A Redis that stopped answering while a reader waited for a rebuild: that reader rebuilds itself.
             if str(args[0]).upper() == "BRPOPLPUSH":
                 raise
             _health.failed(args, redis.TimeoutError("timed out"))

@@ -1,14 +1,17 @@
 """Writes made by another process (a real Celery worker) and concurrent readers (threads) against the real cache."""
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from cacheops.signals import cache_read
+from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
 from backend.core import cache
+from backend.tournaments.models import Tournament
 from tests.backend.core.cachetools import get_json, read_cached
 from tests.conftest import client_for
 from tests.factories import TeamFactory, TournamentFactory, UserFactory
@@ -79,3 +82,25 @@ def test_32_concurrent_readers_after_an_invalidation_cause_one_rebuild(organizat
         cache_read.disconnect(count)
     assert answers == [(200, "Rebuilt")] * 32
     assert len(rebuilds) == 1
+
+
+def test_readers_wait_for_a_rebuild_that_outlasts_the_socket_timeout(organization):
+    tournament = TournamentFactory(organization=organization)
+    socket_timeout = settings.CACHEOPS_REDIS["socket_timeout"]
+    builds: list[float] = []
+
+    def slow_build() -> bytes:
+        builds.append(time.monotonic())
+        time.sleep(socket_timeout * 1.5)  # a rebuild on a loaded machine
+        return b"built"
+
+    barrier = threading.Barrier(8)
+
+    def reader(_: int) -> bytes:
+        barrier.wait(timeout=10)
+        return cache.cached_read("slow-rebuild", slow_build, Tournament, tournament.pk)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(reader, range(8)))
+    assert answers == [b"built"] * 8
+    assert len(builds) == 1
