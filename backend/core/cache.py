@@ -12,8 +12,9 @@ memory of the process that read them, so a hit costs no Redis call at all (`CACH
 Every invalidation cacheops makes, in any process, is announced on a Redis channel right after cacheops made
 it (`cache_invalidated` signal); each process applies the announcements before it uses a copy, and the writer
 applies its own at once. A copy is kept with the count of announcements applied before its answer was read,
-and used only while no later one touched its row, table or model. While the subscription is down, silent or
-new, or invalidations are pending after a failure, copies are not used: reads go to Redis as above.
+and used only while no later one touched its row, table or model. While the subscription is down, silent,
+behind or new, or invalidations are pending after a failure, copies are not used: reads go to Redis as above
+(`_LocalCopies` says when each applies).
 
 Writes. cacheops invalidates a row's entries when it is saved or deleted through the ORM (inside a
 transaction: at the outer commit, and not at all on rollback). A cached answer often shows more than
