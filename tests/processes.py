@@ -209,6 +209,13 @@ class CeleryBeat(Process):
         )
 
 
+def channel_layers_at(url: str) -> dict[str, Any]:
+    """CHANNEL_LAYERS with the project's layer on the Redis at `url` (a private one a test may stop)."""
+    from django.conf import settings
+
+    return {"default": {**settings.CHANNEL_LAYERS["default"], "CONFIG": {"hosts": [url]}}}
+
+
 class RedisServer:
     """A private redis-server on a free port, which a test may stop and start again (same port)."""
 

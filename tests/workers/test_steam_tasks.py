@@ -10,7 +10,7 @@ from backend.accounts.models import STEAM_ID64_BASE
 from backend.matches.models import Match, MatchPlayer
 from tests.factories import UserFactory
 from tests.fakes.steam import ScriptedMatch
-from tests.processes import CeleryWorker, process_env, running, wait_until
+from tests.processes import CeleryWorker, channel_layers_at, process_env, running, wait_until
 from workers.tasks import steam as steam_tasks
 
 MEMBER, OTHER = 120269134, 130357820
@@ -257,7 +257,7 @@ def test_redis_restarted_mid_poll_the_poll_fails_cleanly_and_spectators_miss_not
     settings.CACHE_REDIS_URL = redis_server.url
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": redis_server.url}}
     layer_url = redis_server.url.removesuffix("/0") + "/1"
-    settings.CHANNEL_LAYERS = {"default": {**settings.CHANNEL_LAYERS["default"], "CONFIG": {"hosts": [layer_url]}}}
+    settings.CHANNEL_LAYERS = channel_layers_at(layer_url)
     member_account = 1200486799  # plays the first game of GetTopLiveGame.json
     member = UserFactory(username="live", steam_id=STEAM_ID64_BASE + member_account)
     top = fixture("GetTopLiveGame.json")["game_list"][0]
@@ -333,9 +333,7 @@ def test_an_end_lost_with_the_channel_layer_is_sent_by_the_next_poll(fake_steam,
     from tests.processes import AsgiServer
 
     # The channel layer on a Redis of the test's own, which goes away while the game ends; the rest stays up.
-    settings.CHANNEL_LAYERS = {
-        "default": {**settings.CHANNEL_LAYERS["default"], "CONFIG": {"hosts": [redis_server.url]}}
-    }
+    settings.CHANNEL_LAYERS = channel_layers_at(redis_server.url)
     member_account = 1200486799  # plays the first game of GetTopLiveGame.json
     UserFactory(username="live", steam_id=STEAM_ID64_BASE + member_account)
     top = fixture("GetTopLiveGame.json")["game_list"][0]

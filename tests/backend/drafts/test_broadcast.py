@@ -13,7 +13,7 @@ from backend.drafts import services
 from backend.drafts.broadcast import draft_group_name, publisher
 from backend.drafts.models import DraftRound, DraftStyle
 from tests.backend.drafts.world import draft_world
-from tests.processes import free_port
+from tests.processes import channel_layers_at, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -46,12 +46,7 @@ def test_a_broadcast_failure_is_logged_once_per_outage_and_the_picks_stand(
 ) -> None:
     world = draft_world(2, 8)
     draft = services.draft_create(actor=staff, tournament=world.tournament, style=DraftStyle.SNAKE)
-    dead = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [f"redis://127.0.0.1:{free_port()}/0"]},
-        }
-    }
+    dead = channel_layers_at(f"redis://127.0.0.1:{free_port()}/0")
     with override_settings(CHANNEL_LAYERS=dead), caplog.at_level(logging.WARNING, logger="backend.drafts.broadcast"):
         for player in world.players[:3]:
             with django_capture_on_commit_callbacks(execute=True):  # runs them on leaving, as a commit would

@@ -10,15 +10,7 @@ from backend.drafts import services
 from backend.drafts.models import Draft, DraftState, DraftStyle
 from backend.tournaments.models import TournamentState
 from tests.backend.drafts.world import draft_world
-
-
-def layer_at(port: int) -> dict:
-    return {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [f"redis://127.0.0.1:{port}/1"]},
-        }
-    }
+from tests.processes import channel_layers_at
 
 
 @pytest.mark.django_db
@@ -28,7 +20,7 @@ def test_start_completion_and_reopening_commit_when_redis_does_not_answer(
     world = draft_world(2, 1)
     redis_server.pause()
     try:
-        settings = {"CHANNEL_LAYERS": layer_at(redis_server.port), "NOTIFY_TIMEOUT_SECONDS": 0.3}
+        settings = {"CHANNEL_LAYERS": channel_layers_at(redis_server.url), "NOTIFY_TIMEOUT_SECONDS": 0.3}
         with override_settings(**settings), caplog.at_level(logging.WARNING, logger="backend.notifications.now"):
             started = time.monotonic()
             with django_capture_on_commit_callbacks(execute=True):

@@ -6,15 +6,7 @@ from django.test import override_settings
 from backend.notifications import queue, services
 from backend.notifications.queue import enqueue
 from tests.factories import UserFactory
-
-
-def unreachable_layer(port: int) -> dict:
-    return {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [f"redis://127.0.0.1:{port}/1"]},
-        }
-    }
+from tests.processes import channel_layers_at
 
 
 @pytest.mark.django_db
@@ -23,7 +15,7 @@ def test_notify_user_never_raises_or_waits_long_when_redis_does_not_answer(
 ):
     redis_server.pause()
     try:
-        with override_settings(CHANNEL_LAYERS=unreachable_layer(redis_server.port), NOTIFY_TIMEOUT_SECONDS=0.5):
+        with override_settings(CHANNEL_LAYERS=channel_layers_at(redis_server.url), NOTIFY_TIMEOUT_SECONDS=0.5):
             started = time.monotonic()
             with django_capture_on_commit_callbacks(execute=True):
                 services.notify_user(UserFactory().pk, services.YOUR_TURN, {"draft": 1})
